@@ -1,0 +1,60 @@
+"""Reads of the customer & vehicle file that several pages share."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from customers.models import Customer, OdometerReading, Ownership, Vehicle
+from customers.validators import normalize_phone, normalize_plate, normalize_vin
+from dealers.models import Dealer
+
+
+def lookup_query(q: str) -> Q | None:
+    """The front-desk search: plate, phone, VIN (full or tail) or name, partial
+    input allowed. Returns None for input too short to search."""
+    q = (q or "").strip()
+    if len(q) < 2:
+        return None
+    digits = re.sub(r"\D", "", q)
+    plate = normalize_plate(q)
+    vin = normalize_vin(q)
+    match = Q(name__icontains=q) | Q(vehicles__plate__icontains=plate) | Q(vehicles__vin__icontains=vin)
+    if re.fullmatch(r"[\d\s\-+()]{3,}", q):
+        # Phones are stored normalised (mobile digits, landline area-number).
+        for needle in {digits, normalize_phone(q)}:
+            match |= Q(phone__contains=needle) | Q(phone2__contains=needle)
+    return match
+
+
+def customer_lookup(*, station: Dealer, q: str) -> QuerySet[Customer] | None:
+    """Customers of the station matching the search, each with its vehicles."""
+    match = lookup_query(q)
+    if match is None:
+        return None
+    ids = Customer.objects.for_station(station).filter(match).values("pk")
+    return customers_with_vehicles(Customer.objects.filter(pk__in=ids))
+
+
+def customers_with_vehicles(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    return customers.prefetch_related(Prefetch("vehicles", queryset=Vehicle.objects.order_by("plate"))).order_by(
+        "-updated_at", "-pk"
+    )
+
+
+def customer_file(customer: Customer) -> Customer:
+    """Load everything the customer file page shows, in a fixed number of queries."""
+    vehicles = Vehicle.objects.order_by("plate").prefetch_related(
+        Prefetch("odometer_readings", queryset=OdometerReading.objects.select_related("recorded_by")),
+        Prefetch("ownerships", queryset=Ownership.objects.select_related("customer")),
+    )
+    return (
+        Customer.objects.filter(pk=customer.pk)
+        .select_related("dealer")
+        .prefetch_related(
+            Prefetch("vehicles", queryset=vehicles),
+            Prefetch("ownerships", queryset=Ownership.objects.select_related("vehicle")),
+        )
+        .get()
+    )
