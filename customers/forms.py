@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer, OdometerReading, Vehicle
+from customers.models import Customer, OdometerReading, OdometerSource, Vehicle
 from customers.validators import normalize_phone, normalize_plate, normalize_vin
 
 
@@ -140,6 +140,7 @@ class OdometerForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["read_on"].initial = timezone.localdate
+        self.fields["source"].initial = OdometerSource.CUSTOMER
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

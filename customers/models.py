@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.validators import (
     normalize_phone,
@@ -41,7 +42,7 @@ class Lifecycle(models.TextChoices):
     """Lifecycle classes of the seeds (客户生命周期)."""
 
     POTENTIAL = "potential", _("Potential customer")
-    OWNER = "owner", _("Owner")
+    OWNER = "owner", pgettext_lazy("lifecycle class", "Owner")
     CLUB = "club", _("Club member (normal card)")
     CLUB_VIP = "club_vip", _("Club member (VIP card)")
     LOYAL = "loyal", _("Loyal customer")

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
 from dealers.models import StaffMember
 from dealers.stations import current_station, stations_of
 
@@ -23,3 +27,25 @@ class StationMiddleware:
             request.stations = stations_of(user)
             request.station = current_station(request)
         return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Simplified Chinese unless the user chose otherwise with the language switch.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; a
+    dealership's shared front-desk and workshop machines often run English
+    browsers, and the product's default language is Chinese.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ["Cookie"])
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
