@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from customers.models import Customer, OdometerReading, Ownership, Vehicle
+from dealers.admin import StationScopedAdmin
 
 
 class VehicleInline(admin.TabularInline):
@@ -11,7 +12,7 @@ class VehicleInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(StationScopedAdmin):
     list_display = ["name", "phone", "dealer", "lifecycle", "preferred_channel", "marketing_consent", "updated_at"]
     list_filter = ["dealer", "lifecycle", "preferred_channel", "marketing_consent"]
     search_fields = ["name", "phone", "phone2", "vehicles__plate", "vehicles__vin"]
@@ -32,7 +33,7 @@ class OdometerReadingInline(admin.TabularInline):
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(admin.ModelAdmin):
+class VehicleAdmin(StationScopedAdmin):
     list_display = ["plate", "vin", "make", "model", "model_year", "owner", "dealer", "warranty_end"]
     list_filter = ["dealer", "make"]
     search_fields = ["plate", "vin", "engine_number", "owner__name", "owner__phone"]

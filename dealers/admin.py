@@ -1,4 +1,7 @@
+from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from dealers.models import (
     Bay,
@@ -13,6 +16,33 @@ from dealers.models import (
     StaffMember,
     StaffRole,
 )
+
+
+class StationScopedAdmin(admin.ModelAdmin):
+    """Admin pages for rows that carry a dealer: a service manager edits only
+    their own stations' master data; superusers see every station."""
+
+    station_field = "dealer"
+
+    def get_queryset(self, request) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.station_field}__in": Dealer.objects.for_user(request.user)}).distinct()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "dealer" and not request.user.is_superuser:
+            kwargs["queryset"] = Dealer.objects.for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            stations = Dealer.objects.for_user(request.user)
+            if db_field.name == "dealers":
+                kwargs["queryset"] = stations
+            elif db_field.name == "operations":
+                kwargs["queryset"] = LabourOperation.objects.filter(dealer__in=stations)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -31,7 +61,9 @@ class BayInline(admin.TabularInline):
 
 
 @admin.register(Dealer)
-class DealerAdmin(admin.ModelAdmin):
+class DealerAdmin(StationScopedAdmin):
+    station_field = "pk"
+
     list_display = ["code", "name", "phone", "time_zone", "currency", "vat_rate", "labour_rate", "is_active"]
     search_fields = ["code", "name"]
     inlines = [OpeningHoursInline, HolidayInline, BayInline]
@@ -43,7 +75,9 @@ class StaffRoleInline(admin.TabularInline):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(admin.ModelAdmin):
+class StaffMemberAdmin(StationScopedAdmin):
+    station_field = "dealers"
+
     list_display = ["display_name", "user", "skill_grade", "roles_label"]
     list_filter = ["dealers", "roles__role", "skill_grade"]
     search_fields = ["display_name", "user__username", "phone"]
@@ -60,14 +94,14 @@ class StaffMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Bay)
-class BayAdmin(admin.ModelAdmin):
+class BayAdmin(StationScopedAdmin):
     list_display = ["code", "name", "dealer", "bay_type", "is_active"]
     list_filter = ["dealer", "bay_type", "is_active"]
     search_fields = ["code", "name"]
 
 
 @admin.register(RosterEntry)
-class RosterEntryAdmin(admin.ModelAdmin):
+class RosterEntryAdmin(StationScopedAdmin):
     list_display = ["date", "technician", "dealer", "starts", "ends", "break_minutes"]
     list_filter = ["dealer", "date"]
     date_hierarchy = "date"
@@ -77,14 +111,14 @@ class RosterEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(LabourOperation)
-class LabourOperationAdmin(admin.ModelAdmin):
+class LabourOperationAdmin(StationScopedAdmin):
     list_display = ["code", "name", "dealer", "job_type", "flat_rate_hours", "required_skill_grade", "is_active"]
     list_filter = ["dealer", "job_type", "required_skill_grade", "is_active"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Part)
-class PartAdmin(admin.ModelAdmin):
+class PartAdmin(StationScopedAdmin):
     list_display = ["number", "name", "dealer", "unit", "unit_price", "stock_on_hand", "is_active"]
     list_filter = ["dealer", "is_active"]
     search_fields = ["number", "name"]
@@ -96,8 +130,22 @@ class PackagePartInline(admin.TabularInline):
     autocomplete_fields = ["part"]
 
 
+class ServicePackageForm(forms.ModelForm):
+    class Meta:
+        model = ServicePackage
+        fields = ["dealer", "code", "name", "description", "job_type", "operations", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        dealer, operations = cleaned.get("dealer"), cleaned.get("operations")
+        if dealer and operations and any(op.dealer_id != dealer.pk for op in operations):
+            raise forms.ValidationError(_("A package can only contain labour operations of its own station."))
+        return cleaned
+
+
 @admin.register(ServicePackage)
-class ServicePackageAdmin(admin.ModelAdmin):
+class ServicePackageAdmin(StationScopedAdmin):
+    form = ServicePackageForm
     list_display = ["code", "name", "dealer", "job_type", "is_active"]
     list_filter = ["dealer", "job_type", "is_active"]
     search_fields = ["code", "name"]

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -222,6 +223,10 @@ class RosterEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.technician} {self.date:%Y-%m-%d}"
 
+    def clean(self) -> None:
+        if self.technician_id and self.dealer_id and not self.technician.dealers.filter(pk=self.dealer_id).exists():
+            raise ValidationError({"technician": _("This person does not work at this station.")})
+
     @property
     def hours(self) -> Decimal:
         start = dt.datetime.combine(self.date, self.starts)
@@ -345,3 +350,7 @@ class PackagePart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.part} × {self.quantity}"
+
+    def clean(self) -> None:
+        if self.part_id and self.package_id and self.part.dealer_id != self.package.dealer_id:
+            raise ValidationError({"part": _("A package can only contain parts of its own station.")})
