@@ -51,6 +51,33 @@ class Dealer(models.Model):
         validators=[MinValueValidator(0)],
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Appointment and capacity settings (SPEC.md: every number a per-station rule).
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("appointment slot (minutes)"), default=30, validators=[MinValueValidator(10), MaxValueValidator(240)]
+    )
+    productive_share = models.DecimalField(
+        _("productive share of duty hours"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.85"),
+        validators=[MinValueValidator(Decimal("0.10")), MaxValueValidator(1)],
+        help_text=_("The part of a technician's duty hours that can be booked: 0.85 is 85 %."),
+    )
+    no_show_grace_minutes = models.PositiveSmallIntegerField(
+        _("no-show after (minutes late)"), default=30, validators=[MaxValueValidator(24 * 60)]
+    )
+    confirm_first_hours = models.PositiveSmallIntegerField(
+        _("first confirmation call (hours before)"), default=72, validators=[MaxValueValidator(24 * 14)]
+    )
+    confirm_second_hours = models.PositiveSmallIntegerField(
+        _("second confirmation call (hours before)"), default=24, validators=[MaxValueValidator(24 * 14)]
+    )
+    confirm_advisor_hours = models.PositiveSmallIntegerField(
+        _("advisor's confirmation (hours before)"), default=1, validators=[MaxValueValidator(48)]
+    )
+    booking_horizon_days = models.PositiveSmallIntegerField(
+        _("bookable days ahead"), default=60, validators=[MinValueValidator(1), MaxValueValidator(366)]
+    )
 
     objects = DealerQuerySet.as_manager()
 

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from appointments.models import ArrivalMode, Status
+from customers.models import ContactChannel
+from dealers.models import JobType, LabourOperation, Role, ServicePackage, StaffMember
+
+PART_OF_DAY = [("", _("Any time of day")), ("morning", _("Morning")), ("afternoon", _("Afternoon"))]
+
+
+class JobForm(forms.Form):
+    """What the customer wants and when: enough to propose slots."""
+
+    job_type = forms.ChoiceField(label=_("Job type"), choices=JobType.choices)
+    operations = forms.ModelMultipleChoiceField(
+        label=_("Labour operations"),
+        queryset=LabourOperation.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    packages = forms.ModelMultipleChoiceField(
+        label=_("Service packages"),
+        queryset=ServicePackage.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    wished_day = forms.DateField(
+        label=_("Customer's wished day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    part_of_day = forms.ChoiceField(label=_("Part of day"), choices=PART_OF_DAY, required=False)
+
+    def __init__(self, *args, station, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.station = station
+        self.fields["operations"].queryset = (
+            LabourOperation.objects.for_dealer(station).active().order_by("job_type", "code")
+        )
+        self.fields["packages"].queryset = (
+            ServicePackage.objects.for_dealer(station).active().prefetch_related("operations", "package_parts__part")
+        )
+
+    def clean_wished_day(self):
+        day = self.cleaned_data.get("wished_day")
+        if day and day < timezone.localdate():
+            raise forms.ValidationError(_("The wished day has already passed."))
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("operations") and not cleaned.get("packages"):
+            raise forms.ValidationError(_("Choose at least one labour operation or service package."))
+        return cleaned
+
+
+class BookingForm(JobForm):
+    arrives_at = forms.DateTimeField(
+        label=_("Arrival"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Pick a proposed time, or type one agreed with the customer."),
+    )
+    advisor = forms.ModelChoiceField(label=_("Service advisor"), queryset=StaffMember.objects.none())
+    request = forms.CharField(
+        label=_("Request in the customer's words"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    arrival_mode = forms.ChoiceField(label=_("Arrival"), choices=ArrivalMode.choices, initial=ArrivalMode.DRIVE_IN)
+    substitute_car = forms.BooleanField(label=_("Substitute car needed"), required=False)
+    contact_channel = forms.ChoiceField(label=_("Channel for reminders"), choices=ContactChannel.choices)
+    offers = forms.CharField(label=_("Special offers proposed"), max_length=200, required=False)
+    offers_accepted = forms.BooleanField(label=_("Offers accepted"), required=False)
+
+    def __init__(self, *args, station, **kwargs):
+        super().__init__(*args, station=station, **kwargs)
+        self.fields["advisor"].queryset = (
+            StaffMember.objects.filter(dealers=station, roles__role=Role.SERVICE_ADVISOR)
+            .distinct()
+            .order_by("display_name")
+        )
+
+    def clean_arrives_at(self):
+        value = self.cleaned_data["arrives_at"]
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value
+
+
+class RescheduleForm(forms.Form):
+    arrives_at = BookingForm.base_fields["arrives_at"]
+    note = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+    def clean_arrives_at(self):
+        value = self.cleaned_data["arrives_at"]
+        return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+class CancelForm(forms.Form):
+    note = forms.CharField(label=_("Reason for cancelling"), max_length=300)
+
+
+class DayFilterForm(forms.Form):
+    day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    q = forms.CharField(label=_("Search"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All states")), *Status.choices]
+
+    def day_or_today(self) -> dt.date:
+        return (self.cleaned_data.get("day") if self.is_valid() else None) or timezone.localdate()

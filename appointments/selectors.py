@@ -1,0 +1,59 @@
+"""Reads of step 1 that several pages share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from appointments import capacity
+from appointments.models import Appointment
+from customers.validators import normalize_plate
+from dealers.models import Dealer
+
+
+def day_bounds(station: Dealer, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = ZoneInfo(station.time_zone)
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    return start, start + dt.timedelta(days=1)
+
+
+def appointments_on(station: Dealer, day: dt.date) -> QuerySet[Appointment]:
+    start, end = day_bounds(station, day)
+    return (
+        Appointment.objects.for_station(station)
+        .filter(arrives_at__gte=start, arrives_at__lt=end)
+        .select_related("customer", "vehicle", "advisor")
+        .order_by("arrives_at", "pk")
+    )
+
+
+def appointment_search(qs: QuerySet[Appointment], q: str) -> QuerySet[Appointment]:
+    q = q.strip()
+    if not q:
+        return qs
+    return qs.filter(
+        Q(number__icontains=q)
+        | Q(customer__name__icontains=q)
+        | Q(customer__phone__contains=q)
+        | Q(vehicle__plate__icontains=normalize_plate(q))
+    )
+
+
+def load_forecast(station: Dealer, *, days: int = 14, first_day: dt.date | None = None) -> list[capacity.DayLoad]:
+    """Booked hours against capacity per opening day, for the next `days` days."""
+    first_day = first_day or timezone.localdate()
+    last_day = first_day + dt.timedelta(days=days - 1)
+    calendar = capacity.load_calendar(station, first_day, last_day)
+    return [d for d in calendar.days() if first_day <= d.day <= last_day]
+
+
+def appointment_detail(station_ids, pk: int) -> Appointment:
+    return (
+        Appointment.objects.filter(dealer__in=station_ids)
+        .select_related("customer", "vehicle", "advisor", "dealer", "created_by", "rescheduled_from")
+        .prefetch_related("lines", "events__by")
+        .get(pk=pk)
+    )
