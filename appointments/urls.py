@@ -1,13 +1,13 @@
 from django.urls import path
 
-from appointments import views
+from appointments.views import booking
 
 app_name = "appointments"
 urlpatterns = [
-    path("", views.day_list, name="list"),
-    path("new/", views.book, name="book"),
-    path("proposals/", views.proposals, name="proposals"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/reschedule/", views.reschedule, name="reschedule"),
-    path("<int:pk>/<slug:action>/", views.act, name="act"),
+    path("", booking.day_list, name="list"),
+    path("new/", booking.book, name="book"),
+    path("proposals/", booking.proposals, name="proposals"),
+    path("<int:pk>/", booking.detail, name="detail"),
+    path("<int:pk>/reschedule/", booking.reschedule, name="reschedule"),
+    path("<int:pk>/<slug:action>/", booking.act, name="act"),
 ]
