@@ -87,6 +87,11 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def previous_ownerships(self) -> list[Ownership]:
+        """Vehicles this customer no longer owns; reads prefetched ownerships."""
+        return [o for o in self.ownerships.all() if o.until]
+
     def clean(self) -> None:
         self.phone = normalize_phone(self.phone)
         self.phone2 = normalize_phone(self.phone2) if self.phone2 else ""

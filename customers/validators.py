@@ -85,7 +85,9 @@ def validate_plate(value: str) -> None:
 
 
 MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
-LANDLINE_RE = re.compile(r"^0[1-9][0-9]{1,2}-[2-9][0-9]{6,7}(?:-[0-9]{1,6})?$")
+# The local number never starts with 0 (that would be a trunk prefix); the
+# message's own example, 010-12345678, must pass.
+LANDLINE_RE = re.compile(r"^0[1-9][0-9]{1,2}-[1-9][0-9]{6,7}(?:-[0-9]{1,6})?$")
 
 
 def normalize_phone(value: str) -> str:

@@ -84,7 +84,8 @@ def vehicle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Vehicle.objects.visible_to(request)
         .select_related("owner", "dealer")
         .prefetch_related(
-            Prefetch("odometer_readings", queryset=OdometerReading.objects.select_related("recorded_by")),
+            # The page names who recorded each reading by their staff name.
+            Prefetch("odometer_readings", queryset=OdometerReading.objects.select_related("recorded_by__staff")),
             Prefetch("ownerships", queryset=Ownership.objects.select_related("customer")),
         ),
         pk=pk,

@@ -63,3 +63,34 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def cashier(station):
+    return _staff("cashier", Role.CASHIER, station)
+
+
+@pytest.fixture
+def parts_clerk(station):
+    return _staff("parts_clerk", Role.PARTS_CLERK, station)
+
+
+@pytest.fixture
+def call_center_agent(station):
+    return _staff("call_center_agent", Role.CALL_CENTER, station)
+
+
+@pytest.fixture
+def two_station_advisor(station, other_station):
+    """An advisor who covers both stations and switches between them."""
+    return _staff("two_station_advisor", Role.SERVICE_ADVISOR, station, other_station)
+
+
+@pytest.fixture
+def staff_of(db):
+    """`staff_of(role, station, ...)`: one person with that role, for role matrices."""
+
+    def _make(role: str, *stations):
+        return _staff(f"{role}_{'_'.join(s.code for s in stations)}", role, *stations)
+
+    return _make

@@ -153,3 +153,14 @@ class ServicePackageFactory(factory.django.DjangoModelFactory):
     dealer = factory.SubFactory(DealerFactory)
     code = factory.Sequence(lambda n: f"PK{n:03d}")
     name = factory.Sequence(lambda n: f"保养套餐{n}")
+
+
+def customers_with_vehicles_bulk(dealer: Dealer, count: int, name: str = "批量客户") -> list[Customer]:
+    """`count` customers of `dealer`, each with one vehicle and its ownership,
+    written with bulk_create: for query-count tests on large lists."""
+    customers = Customer.objects.bulk_create(
+        CustomerFactory.build(dealer=dealer, name=f"{name}{i}") for i in range(count)
+    )
+    vehicles = Vehicle.objects.bulk_create(VehicleFactory.build(owner=c, dealer=dealer) for c in customers)
+    Ownership.objects.bulk_create(Ownership(vehicle=v, customer=v.owner, since=v.sale_date) for v in vehicles)
+    return customers
