@@ -113,3 +113,61 @@ class DayFilterForm(forms.Form):
 
     def day_or_today(self) -> dt.date:
         return (self.cleaned_data.get("day") if self.is_valid() else None) or timezone.localdate()
+
+
+# --- step 2 preparation -------------------------------------------------------
+
+
+class TechnicianForm(forms.Form):
+    technician = forms.ModelChoiceField(label=_("Technician"), queryset=StaffMember.objects.none())
+
+    def __init__(self, *args, appointment, **kwargs):
+        from appointments.preparation import eligible_technicians
+
+        super().__init__(*args, **kwargs)
+        self.fields["technician"].queryset = eligible_technicians(appointment)
+        self.fields["technician"].label_from_instance = lambda s: f"{s.display_name} · {s.get_skill_grade_display()}"
+
+
+class ToolsForm(forms.Form):
+    note = forms.CharField(
+        label=_("Special tools and technical documents"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("E.g. diagnostic tester booked, wiring diagram printed."),
+    )
+
+
+class LoanerForm(forms.Form):
+    loaner = forms.ModelChoiceField(
+        label=_("Substitute car"), queryset=None, required=False, empty_label=_("First free car")
+    )
+
+    def __init__(self, *args, appointment, **kwargs):
+        from appointments.preparation import free_loaners
+
+        super().__init__(*args, **kwargs)
+        self.fields["loaner"].queryset = free_loaners(appointment)
+
+
+class DraftForm(forms.Form):
+    request = forms.CharField(
+        label=_("Customer's request for the work order"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ShortageForm(forms.Form):
+    note = forms.CharField(label=_("What is wrong"), max_length=200)
+
+
+class ReadinessFilterForm(forms.Form):
+    STATES = [
+        ("", _("All")),
+        ("ready", _("Ready")),
+        ("open", _("Open items")),
+        ("problem", _("Problems")),
+    ]
+    day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    state = forms.ChoiceField(label=_("Readiness"), choices=STATES, required=False)
+    q = forms.CharField(label=_("Search"), required=False)

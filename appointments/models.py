@@ -179,3 +179,196 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id}: {self.from_status} → {self.to_status}"
+
+
+# ---------------------------------------------------------------------------
+# Step 2 preparation (准备工作): a checklist per appointment, parts reserved
+# against stock, a small loaner fleet per station.
+# ---------------------------------------------------------------------------
+
+
+class ItemKind(models.TextChoices):
+    INFORMATION = "information", _("Information collected")
+    PARTS = "parts", _("Parts reserved and placed")
+    TECHNICIAN = "technician", _("Technician assigned")
+    TOOLS = "tools", _("Special tools and technical documents")
+    LOANER = "loaner", _("Substitute car reserved")
+    DRAFT = "draft", _("Work order draft ready")
+
+
+class ItemState(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    PROBLEM = "problem", _("Problem")
+    NOT_NEEDED = "not_needed", _("Not needed")
+
+
+# States that let the advisor report the appointment ready.
+ITEM_SETTLED = (ItemState.DONE, ItemState.NOT_NEEDED)
+
+
+class PreparationQuerySet(StationScopedQuerySet):
+    def with_problem(self):
+        return self.filter(problem_since__isnull=False)
+
+
+class Preparation(models.Model):
+    """The preparation checklist of one appointment, opened when it is booked."""
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="preparation")
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="preparations")
+    technician = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prepared_jobs",
+        verbose_name=_("technician"),
+    )
+    tools_note = models.TextField(_("special tools and technical documents"), blank=True)
+    draft_request = models.TextField(_("work order draft: the customer's request"), blank=True)
+    # Set while at least one item is a problem: the follow-up rule owes the
+    # customer a call for each such period (dedupe key: appointment + this time).
+    problem_since = models.DateTimeField(_("problem since"), null=True, blank=True)
+    ready_at = models.DateTimeField(_("reported ready at"), null=True, blank=True)
+    ready_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = PreparationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("preparation")
+        verbose_name_plural = _("preparations")
+        indexes = [
+            models.Index(
+                fields=["problem_since"], name="preparation_problem_idx", condition=Q(problem_since__isnull=False)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.appointment)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.ready_at is not None
+
+
+class PreparationItem(models.Model):
+    """One line of the checklist: what, whose job, its state, who and when."""
+
+    preparation = models.ForeignKey(Preparation, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(_("item"), max_length=15, choices=ItemKind.choices)
+    owner_role = models.CharField(_("owner"), max_length=20)
+    state = models.CharField(_("state"), max_length=12, choices=ItemState.choices, default=ItemState.OPEN)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["preparation", "pk"]
+        verbose_name = _("preparation item")
+        verbose_name_plural = _("preparation items")
+        constraints = [models.UniqueConstraint(fields=["preparation", "kind"], name="preparation_item_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_state_display()}"
+
+    @property
+    def owner_label(self) -> str:
+        from dealers.models import Role
+
+        return Role(self.owner_role).label
+
+
+class ReservationState(models.TextChoices):
+    NEEDED = "needed", _("To reserve")
+    RESERVED = "reserved", _("Reserved")
+    PLACED = "placed", _("Placed, labelled with the plate")
+    SHORTAGE = "shortage", _("Shortage")
+
+
+# Reservations in these states hold stock away from other appointments.
+RESERVATION_HOLDS = (ReservationState.RESERVED, ReservationState.PLACED)
+
+
+class PartReservation(models.Model):
+    """A part an appointment needs, reserved against the station's stock.
+
+    Stock on hand is not changed here: the workshop issues the part later.
+    Available = stock on hand − what other live appointments hold."""
+
+    preparation = models.ForeignKey(Preparation, on_delete=models.CASCADE, related_name="reservations")
+    part = models.ForeignKey("dealers.Part", on_delete=models.PROTECT, related_name="reservations")
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=ReservationState.choices, default=ReservationState.NEEDED
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["preparation", "part__number"]
+        verbose_name = _("part reservation")
+        verbose_name_plural = _("part reservations")
+        constraints = [
+            models.UniqueConstraint(fields=["preparation", "part"], name="part_reservation_once"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="part_reservation_quantity_positive"),
+        ]
+        indexes = [models.Index(fields=["part", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.part} × {self.quantity}"
+
+
+class LoanerCar(models.Model):
+    """A substitute car (替代车) of the station's small loaner fleet."""
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="loaner_cars")
+    plate = models.CharField(_("plate"), max_length=12)
+    model = models.CharField(_("model"), max_length=60)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = StationScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["dealer", "plate"]
+        verbose_name = _("substitute car")
+        verbose_name_plural = _("substitute cars")
+        constraints = [models.UniqueConstraint(fields=["dealer", "plate"], name="loaner_plate_per_station")]
+
+    def __str__(self) -> str:
+        return f"{self.plate} {self.model}"
+
+
+class LoanerReservation(models.Model):
+    """A substitute car lent for an appointment, from the arrival day to the
+    delivery day inclusive. Overlaps are refused under a lock on the car."""
+
+    loaner = models.ForeignKey(LoanerCar, on_delete=models.PROTECT, related_name="reservations")
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="loaner_reservation")
+    from_day = models.DateField(_("from"))
+    to_day = models.DateField(_("to"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["loaner", "from_day"]
+        verbose_name = _("substitute car reservation")
+        verbose_name_plural = _("substitute car reservations")
+        constraints = [
+            models.CheckConstraint(condition=Q(to_day__gte=models.F("from_day")), name="loaner_days_in_order"),
+        ]
+        indexes = [models.Index(fields=["loaner", "from_day", "to_day"])]
+
+    def __str__(self) -> str:
+        return f"{self.loaner} {self.from_day:%m-%d}–{self.to_day:%m-%d}"

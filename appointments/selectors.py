@@ -57,3 +57,24 @@ def appointment_detail(station_ids, pk: int) -> Appointment:
         .prefetch_related("lines", "events__by")
         .get(pk=pk)
     )
+
+
+def preparation_problems(now: dt.datetime) -> QuerySet[Appointment]:
+    """Appointments still to come whose preparation has a problem (parts
+    shortage, no substitute car) the customer must hear about before arriving.
+
+    Read by the follow-up rule across all stations. One contact per problem
+    period: dedupe on (appointment.pk, appointment.preparation.problem_since);
+    the problem items are prefetched on `appointment.preparation.items`."""
+    from django.db.models import Prefetch
+
+    from appointments.models import ACTIVE, ItemState, PreparationItem
+
+    return (
+        Appointment.objects.filter(status__in=ACTIVE, arrives_at__gt=now, preparation__problem_since__isnull=False)
+        .select_related("dealer", "customer", "vehicle", "advisor", "preparation")
+        .prefetch_related(
+            Prefetch("preparation__items", queryset=PreparationItem.objects.filter(state=ItemState.PROBLEM))
+        )
+        .order_by("arrives_at", "pk")
+    )

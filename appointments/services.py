@@ -22,6 +22,7 @@ from appointments.models import (
     Source,
     Status,
 )
+from appointments.preparation import preparation_open
 from customers.models import Customer, Vehicle
 from dealers.models import Dealer, LabourOperation, Role, ServicePackage, StaffMember
 
@@ -221,6 +222,7 @@ def appointment_book(
     appointment.save()
     AppointmentLine.objects.bulk_create(AppointmentLine(appointment=appointment, **line) for line in est.lines)
     AppointmentEvent.objects.create(appointment=appointment, from_status="", to_status=Status.BOOKED, at=now, by=by)
+    preparation_open(appointment=appointment, now=now)  # step 2 starts at booking
     return appointment
 
 
@@ -298,6 +300,7 @@ def appointment_reschedule(
     AppointmentEvent.objects.create(
         appointment=moved, from_status="", to_status=Status.BOOKED, at=now, by=by, note=note[:300]
     )
+    preparation_open(appointment=moved, now=now)  # carries placed parts and the draft over
     return moved
 
 

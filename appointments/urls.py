@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments.views import booking
+from appointments.views import booking, preparation
 
 app_name = "appointments"
 urlpatterns = [
@@ -9,5 +9,8 @@ urlpatterns = [
     path("proposals/", booking.proposals, name="proposals"),
     path("<int:pk>/", booking.detail, name="detail"),
     path("<int:pk>/reschedule/", booking.reschedule, name="reschedule"),
+    path("readiness/", preparation.readiness, name="readiness"),
+    path("<int:pk>/preparation/", preparation.preparation, name="preparation"),
+    path("<int:pk>/preparation/<slug:action>/", preparation.preparation_act, name="preparation_act"),
     path("<int:pk>/<slug:action>/", booking.act, name="act"),
 ]
