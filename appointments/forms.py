@@ -131,7 +131,7 @@ class TechnicianForm(forms.Form):
 
 class ToolsForm(forms.Form):
     note = forms.CharField(
-        label=_("Special tools and technical documents"),
+        label=_("What is arranged"),
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -168,6 +168,8 @@ class ReadinessFilterForm(forms.Form):
         ("open", _("Open items")),
         ("problem", _("Problems")),
     ]
-    day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     state = forms.ChoiceField(label=_("Readiness"), choices=STATES, required=False)
     q = forms.CharField(label=_("Search"), required=False)

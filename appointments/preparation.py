@@ -124,9 +124,9 @@ def open_items(preparation: Preparation) -> list[PreparationItem]:
 
 def readiness(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
     """The appointments with their checklist, decided once for the list views."""
-    return appointments.select_related("customer", "vehicle", "advisor", "preparation__technician").prefetch_related(
-        Prefetch("preparation__items", queryset=PreparationItem.objects.order_by("pk"))
-    )
+    return appointments.select_related(
+        "customer", "vehicle", "advisor", "preparation__technician", "preparation__ready_by__staff"
+    ).prefetch_related(Prefetch("preparation__items", queryset=PreparationItem.objects.order_by("pk")))
 
 
 # --- writes ------------------------------------------------------------------
@@ -198,7 +198,10 @@ def preparation_for(appointment: Appointment) -> Preparation:
 
 
 def _lock(preparation: Preparation) -> Preparation:
-    locked = Preparation.objects.select_for_update().select_related("appointment__dealer").get(pk=preparation.pk)
+    # Only the checklist row: the part and car rows are locked where they are counted.
+    locked = (
+        Preparation.objects.select_for_update(of=("self",)).select_related("appointment__dealer").get(pk=preparation.pk)
+    )
     if locked.appointment.status not in ACTIVE:
         raise PreparationError(
             _("The appointment is %(status)s: its preparation is closed.")
@@ -406,10 +409,13 @@ def loaner_reserve(
             raise PreparationError(
                 {
                     "loaner": _("%(car)s is already lent between %(start)s and %(end)s.")
-                    % {"car": loaner.plate, "start": from_day, "end": to_day}
+                    % {"car": loaner.plate, "start": f"{from_day:%m-%d}", "end": f"{to_day:%m-%d}"}
                 }
             )
-        note = _("No substitute car free from %(start)s to %(end)s.") % {"start": from_day, "end": to_day}
+        note = _("No substitute car free from %(start)s to %(end)s.") % {
+            "start": f"{from_day:%m-%d}",
+            "end": f"{to_day:%m-%d}",
+        }
         _set_item(preparation, ItemKind.LOANER, ItemState.PROBLEM, note=note, by=by, now=now)
         _refresh(preparation, now=now, by=by)
         return None

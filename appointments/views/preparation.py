@@ -210,7 +210,10 @@ def _tomorrow() -> dt.date:
 def readiness(request: HttpRequest) -> HttpResponse:
     """The service manager's view of a day's appointments (tomorrow by default):
     ready, open items or problems, as the advisors reported them."""
-    form = ReadinessFilterForm(request.GET or None)
+    query = request.GET.copy()
+    if not query.get("day"):
+        query["day"] = _tomorrow().isoformat()  # shown in the filter, so the day is never a guess
+    form = ReadinessFilterForm(query)
     data = form.cleaned_data if form.is_valid() else {}
     day = data.get("day") or _tomorrow()
     day_qs = selectors.appointments_on(request.station, day).filter(status__in=[Status.BOOKED, Status.CONFIRMED])

@@ -3,10 +3,12 @@ stock, substitute cars by day, technician, ready, the manager's readiness view
 and the state the follow-up rule reads to tell the customer about a problem."""
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 from django.urls import reverse
 
 from appointments import preparation as prep
@@ -16,6 +18,7 @@ from appointments.models import (
     ItemState,
     LoanerCar,
     LoanerReservation,
+    PartReservation,
     Preparation,
     ReservationState,
 )
@@ -444,3 +447,61 @@ def test_the_readiness_view_has_an_empty_state(workshop, manager, login, frozen_
     assert response.status_code == 200
     assert response.context["counts"]["total"] == 0
     assert 'class="card-body empty-state"' in response.content.decode()
+
+
+# --- at the same moment (PostgreSQL: each thread has its own connection) ------------
+
+
+def at_the_same_moment(work, preparations) -> list:
+    barrier = threading.Barrier(len(preparations))
+    outcomes = []
+
+    def run(preparation):
+        try:
+            barrier.wait()
+            outcomes.append(work(preparation))
+        except Exception as error:
+            outcomes.append(type(error).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in preparations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+SIX_SLOTS = [at(MONDAY, h) for h in (9, 9, 11, 11, 13, 13)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+def test_six_clerks_reserving_the_last_litres_at_once_leave_exactly_two_reserved(
+    workshop, advisor, parts_clerk, service_10k, oil
+):
+    oil.stock_on_hand = Decimal("8")  # enough for two services of 4 L
+    oil.save()
+    preparations = [checklist(book(workshop, advisor, when, packages=[service_10k])) for when in SIX_SLOTS]
+    outcomes = at_the_same_moment(
+        lambda p: len(prep.parts_reserve_all(preparation=p, by=parts_clerk.user, now=NOW)), preparations
+    )
+    assert sorted(outcomes) == [0, 0, 1, 1, 1, 1]  # parts still short per checklist
+    held = PartReservation.objects.filter(part=oil, state=ReservationState.RESERVED)
+    assert held.count() == 2 and prep.available_stock(oil) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+def test_six_advisors_lending_the_only_car_at_once_lend_it_once(workshop, advisor, oil_change, loaner):
+    preparations = [
+        checklist(book(workshop, advisor, when, operations=[oil_change], substitute_car=True)) for when in SIX_SLOTS
+    ]
+    outcomes = at_the_same_moment(
+        lambda p: prep.loaner_reserve(preparation=p, by=advisor.user, now=NOW) is not None, preparations
+    )
+    assert sorted(outcomes) == [False] * 5 + [True]
+    assert LoanerReservation.objects.filter(loaner=loaner).count() == 1
