@@ -1,6 +1,15 @@
-"""Named actors for the tests: two stations and their staff."""
+"""Named actors for the tests: two stations and their staff.
+
+Also the guard that makes CI honest: with REQUIRE_POSTGRES, REQUIRE_REDIS or
+REQUIRE_BROWSER set (`.ci/run` sets all three), a test marked `postgres`,
+`redis` or `browser` that was skipped fails the run instead of passing
+silently, and the summary says how many of each actually ran.
+"""
 
 from __future__ import annotations
+
+import os
+from collections import Counter
 
 import pytest
 
@@ -94,3 +103,37 @@ def staff_of(db):
         return _staff(f"{role}_{'_'.join(s.code for s in stations)}", role, *stations)
 
     return _make
+
+
+# --- required real parts --------------------------------------------------------
+
+REQUIRED_MARKERS = {"postgres": "REQUIRE_POSTGRES", "redis": "REQUIRE_REDIS", "browser": "REQUIRE_BROWSER"}
+_outcomes: Counter[tuple[str, str]] = Counter()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Runs on the xdist controller too, so the counts cover every worker.
+    if report.when == "call" or (report.when == "setup" and report.skipped):
+        for marker in REQUIRED_MARKERS:
+            if marker in report.keywords:
+                _outcomes[(marker, report.outcome)] += 1
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    lines = [
+        f"{marker}: {_outcomes[(marker, 'passed')]} passed, {_outcomes[(marker, 'failed')]} failed, "
+        f"{_outcomes[(marker, 'skipped')]} skipped"
+        for marker in REQUIRED_MARKERS
+    ]
+    terminalreporter.write_sep("-", "tests on real parts")
+    for line in lines:
+        terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller decides
+    for marker, variable in REQUIRED_MARKERS.items():
+        if os.environ.get(variable) and _outcomes[(marker, "skipped")]:
+            print(f"\n{variable} is set but {_outcomes[(marker, 'skipped')]} `{marker}` test(s) were skipped.")
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED

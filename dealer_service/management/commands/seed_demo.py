@@ -58,10 +58,18 @@ class Command(BaseCommand):
             default=1,
             help="Multiply customers and vehicles: 1 ≈ 1,000 customers and 1,200 vehicles, 100 ≈ 100,000 and 120,000.",
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already holds a station (what `make run` uses).",
+        )
 
-    def handle(self, *args, scale: int, **options) -> None:
+    def handle(self, *args, scale: int, if_empty: bool = False, **options) -> None:
         if scale < 1:
             raise CommandError("--scale must be 1 or more.")
+        if if_empty and Dealer.objects.exists():
+            self.stdout.write("The database already holds stations: demo data not loaded.")
+            return
         started = time.monotonic()
         created = seed(scale=scale, today=timezone.localdate())
         self.stdout.write(summary(created))

@@ -1,0 +1,53 @@
+# Dealer Service — the two commands are `make run` and `make test`.
+#
+#   make run    set up .venv, system packages (Debian, as root), migrate, load
+#               the demo data on an empty database, start the web server and a
+#               Celery worker with beat; prints the URL and the demo logins.
+#   make test   install the test requirements and run the whole suite.
+#
+# With no DATABASE_URL / REDIS_URL everything runs embedded (SQLite and a
+# file-system broker); set them to run on PostgreSQL and Redis.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST_ARGS ?= -n auto
+
+.PHONY: run test lint format system-deps bench clean-var
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.requirements: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-test: requirements-test.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@ $(VENV)/.requirements
+
+system-deps:
+	@bin/system-deps
+
+run: system-deps $(VENV)/.requirements
+	@bin/run
+
+test: $(VENV)/.requirements-test
+	$(BIN)/pytest $(PYTEST_ARGS) $(ARGS)
+
+lint: $(VENV)/.requirements-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	find templates */templates -name '*.html' -print0 | xargs -0 $(BIN)/djhtml --check
+
+format: $(VENV)/.requirements-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	find templates */templates -name '*.html' -print0 | xargs -0 $(BIN)/djhtml
+
+bench: $(VENV)/.requirements-test
+	$(BIN)/python manage.py bench
+
+clean-var:
+	rm -rf var/

@@ -1,0 +1,90 @@
+"""Headless Chromium through Selenium and Debian's chromedriver.
+
+Browser tests are marked `browser` (select them with `-m browser`). They skip,
+with the reason, only where Chromium or its driver is absent; `.ci/run`
+installs both and sets REQUIRE_BROWSER, which turns such a skip into a failure.
+Screenshots go to artifacts/screenshots/ (git-ignored), kept by CI.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.factories import PASSWORD
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+SIZES = {"desktop": (1366, 768), "tablet": (1024, 768), "phone": (390, 844)}
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--lang=zh-CN",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def driver(tmp_path) -> Iterator:
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("Chromium or chromedriver not installed (Debian: apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    options.add_argument("--window-size={},{}".format(*SIZES["desktop"]))
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    browser.implicitly_wait(5)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+@pytest.fixture
+def screenshot(driver) -> Callable[[str, str], Path]:
+    """`screenshot(name, size)`: resize the window and save a PNG."""
+
+    def _take(name: str, size: str = "desktop") -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        driver.set_window_size(*SIZES[size])
+        path = SCREENSHOTS / f"{name}-{size}.png"
+        driver.save_screenshot(str(path))
+        return path
+
+    return _take
+
+
+@pytest.fixture
+def sign_in(driver, live_server) -> Callable:
+    """`sign_in(staff)`: through the real login form."""
+    from selenium.webdriver.common.by import By
+
+    def _sign_in(staff) -> None:
+        driver.get(f"{live_server.url}/login/")
+        driver.find_element(By.NAME, "username").send_keys(staff.user.username)
+        driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        driver.find_element(By.CSS_SELECTOR, "nav")  # waits for the landing page
+
+    return _sign_in

@@ -1,0 +1,37 @@
+"""The advisor's first minute: sign in, search a plate, open the customer file."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from tests.factories import CustomerFactory, VehicleFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_advisor_finds_a_car_by_plate_and_opens_the_customer_file(
+    driver, live_server, sign_in, screenshot, advisor, station
+):
+    owner = CustomerFactory(dealer=station, name="王建国")
+    VehicleFactory(owner=owner, plate="京A12345", model="帕萨特")
+
+    sign_in(advisor)
+    screenshot("front-desk-landing")
+    search = driver.find_element(By.CSS_SELECTOR, "nav input[name=q]")
+    search.send_keys("A123")
+    search.send_keys(Keys.ENTER)
+
+    result = driver.find_element(By.PARTIAL_LINK_TEXT, "王建国")
+    screenshot("lookup-results")
+    screenshot("lookup-results", "tablet")
+    result.click()
+
+    body = driver.find_element(By.TAG_NAME, "body").text
+    assert "王建国" in body
+    assert "京A12345" in body
+    assert "帕萨特" in body
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
+    screenshot("customer-file")
+    screenshot("customer-file", "tablet")
