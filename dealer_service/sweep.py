@@ -16,11 +16,18 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from appointments.services import mark_no_shows
+from followup.rules import run_all as contact_rules
+
 logger = logging.getLogger(__name__)
 
 # (name, rule) in flow order. Each rule takes `now` and returns how many rows
 # it acted on. Later steps of the process add their rules here.
-STEPS: list[tuple[str, Callable[[dt.datetime], int]]] = []
+STEPS: list[tuple[str, Callable[[dt.datetime], int]]] = [
+    ("appointments.no_shows", mark_no_shows),
+    # After the no-shows, so the same sweep already queues their calls.
+    ("followup.contact_rules", contact_rules),
+]
 
 
 @dataclass
