@@ -13,7 +13,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint format system-deps bench clean-var
+.PHONY: run test lint fmt messages system-deps bench clean-var
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,10 +41,15 @@ lint: $(VENV)/.requirements-test
 	$(BIN)/ruff format --check .
 	find templates */templates -name '*.html' -print0 | xargs -0 $(BIN)/djhtml --check
 
-format: $(VENV)/.requirements-test
+fmt: $(VENV)/.requirements-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	find templates */templates -name '*.html' -print0 | xargs -0 $(BIN)/djhtml
+
+messages: $(VENV)/.requirements-test
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete \
+		--ignore=.venv --ignore=static --ignore=var --ignore=tests --ignore=artifacts
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 bench: $(VENV)/.requirements-test
 	$(BIN)/python manage.py bench
