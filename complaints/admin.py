@@ -1,2 +1,1 @@
-
-# Register your models here.
+"""complaints: admin (built with its step; the app is wired and its pages show what is coming)."""

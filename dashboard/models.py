@@ -1,2 +1,1 @@
-
-# Create your models here.
+"""dashboard: models (built with its step; the app is wired and its pages show what is coming)."""
