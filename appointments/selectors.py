@@ -78,3 +78,13 @@ def preparation_problems(now: dt.datetime) -> QuerySet[Appointment]:
         )
         .order_by("arrives_at", "pk")
     )
+
+
+def appointment_for_print(station_ids, pk: int) -> Appointment:
+    """One appointment with all the registration form shows."""
+    return (
+        Appointment.objects.filter(dealer__in=station_ids)
+        .select_related("customer", "vehicle", "advisor", "dealer", "created_by__staff")
+        .prefetch_related("lines", "vehicle__odometer_readings")
+        .get(pk=pk)
+    )
