@@ -173,3 +173,33 @@ class ReadinessFilterForm(forms.Form):
     )
     state = forms.ChoiceField(label=_("Readiness"), choices=STATES, required=False)
     q = forms.CharField(label=_("Search"), required=False)
+
+
+# --- work lists (the copies of the registration form) ---------------------------
+
+
+class WorkListForm(forms.Form):
+    """Day and search of a work list; each list shows the fields it needs."""
+
+    day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(label=_("Search"), required=False, help_text=None)
+    advisor = forms.ChoiceField(label=_("Service advisor"), required=False)
+    open_only = forms.BooleanField(label=_("Only parts still to reserve or short"), required=False)
+    job_type = forms.ChoiceField(label=_("Job type"), required=False)
+
+    def __init__(self, *args, station, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["advisor"].choices = [("all", _("All advisors"))]
+        if kind == "advisor":
+            advisors = (
+                StaffMember.objects.filter(dealers=station, roles__role=Role.SERVICE_ADVISOR)
+                .distinct()
+                .order_by("display_name")
+                .values_list("pk", "display_name")
+            )
+            self.fields["advisor"].choices += [(str(pk), name) for pk, name in advisors]
+        self.fields["job_type"].choices = [("", _("All job types")), *JobType.choices]
+        self.fields["q"].widget.attrs["placeholder"] = _("Number, name, phone or plate")
+
+    def day_or_today(self) -> dt.date:
+        return (self.cleaned_data.get("day") if self.is_valid() else None) or timezone.localdate()

@@ -88,3 +88,38 @@ def appointment_for_print(station_ids, pk: int) -> Appointment:
         .prefetch_related("lines", "vehicle__odometer_readings")
         .get(pk=pk)
     )
+
+
+def work_list(station: Dealer, day: dt.date, kind: str) -> QuerySet[Appointment]:
+    """A day's appointments as one department's work list shows them: what the
+    copy of the registration form used to carry to the advisor, the parts
+    department and the workshop. Called-off appointments are not work."""
+    from django.db.models import Prefetch
+
+    from appointments.models import PartReservation, Status
+
+    qs = appointments_on(station, day).exclude(status__in=[Status.CANCELLED, Status.RESCHEDULED])
+    if kind == "parts":
+        return qs.select_related("preparation").prefetch_related(
+            Prefetch(
+                "preparation__reservations",
+                queryset=PartReservation.objects.select_related("part").order_by("part__number"),
+            )
+        )
+    return qs.select_related("preparation__technician")
+
+
+def welcome_board(station: Dealer, today: dt.date) -> QuerySet[Appointment]:
+    """Today's and tomorrow's expected customers for the reception entrance:
+    those still coming and those already here; never the called-off ones."""
+    from appointments.models import Status
+
+    start, _ = day_bounds(station, today)
+    _, end = day_bounds(station, today + dt.timedelta(days=1))
+    return (
+        Appointment.objects.for_station(station)
+        .filter(arrives_at__gte=start, arrives_at__lt=end)
+        .filter(status__in=[Status.BOOKED, Status.CONFIRMED, Status.ARRIVED, Status.CONVERTED])
+        .select_related("customer", "vehicle", "advisor")
+        .order_by("arrives_at", "pk")
+    )

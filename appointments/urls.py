@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments.views import booking, documents, preparation
+from appointments.views import booking, documents, preparation, worklists
 
 app_name = "appointments"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("<int:pk>/", booking.detail, name="detail"),
     path("<int:pk>/reschedule/", booking.reschedule, name="reschedule"),
     path("readiness/", preparation.readiness, name="readiness"),
+    path("work/<slug:kind>/", worklists.work_list, name="work_list"),
+    path("welcome/", worklists.welcome_board, name="welcome_board"),
     path("<int:pk>/registration.pdf", documents.registration_form, name="registration_form"),
     path("<int:pk>/preparation/", preparation.preparation, name="preparation"),
     path("<int:pk>/preparation/<slug:action>/", preparation.preparation_act, name="preparation_act"),
