@@ -4,6 +4,7 @@ moved by passing `now`, and bulk appointments for query-count tests."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -39,13 +40,17 @@ def appointment(workshop, advisor, oil_change, car):  # noqa: F811 - the shared 
     return book(workshop, advisor, oil_change, car)
 
 
+_serial = itertools.count(1)
+
+
 def appointments_bulk(station, advisor, count: int, arrives_at: dt.datetime, status: str = Status.BOOKED):
     """`count` appointments written directly (capacity is not the point here)."""
-    customers = customers_with_vehicles_bulk(station, count)
+    batch = next(_serial)
+    customers = customers_with_vehicles_bulk(station, count, name=f"客户{batch}-")
     return Appointment.objects.bulk_create(
         Appointment(
             dealer=station,
-            number=f"B{arrives_at:%Y}-{i:05d}",
+            number=f"B{batch:03d}-{i:05d}",
             customer=customer,
             vehicle=customer.vehicles.first(),
             advisor=advisor,
