@@ -89,6 +89,9 @@ class VehicleForm(forms.ModelForm):
         if dealer is not None:
             # The unique (dealer, VIN) check needs the station before validation.
             self.instance.dealer = dealer
+        # The desk reads the VIN from the vehicle documents: only the public
+        # booking page may leave it blank.
+        self.fields["vin"].required = True
         if self.instance.pk:
             del self.fields["odometer_km"]
         self.helper = FormHelper()

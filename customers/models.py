@@ -104,7 +104,11 @@ class VehicleQuerySet(StationScopedQuerySet):
 class Vehicle(models.Model):
     dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="vehicles")
     owner = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="vehicles", verbose_name=_("owner"))
-    vin = models.CharField(_("VIN"), max_length=17, validators=[validate_vin], help_text=_("17 characters (车架号)."))
+    # Blank only for a car a customer registered on the public booking page
+    # without it: the advisor completes it from the 行驶证 at reception.
+    vin = models.CharField(
+        _("VIN"), max_length=17, blank=True, validators=[validate_vin], help_text=_("17 characters (车架号).")
+    )
     plate = models.CharField(_("plate"), max_length=10, blank=True, validators=[validate_plate])
     engine_number = models.CharField(_("engine number"), max_length=30, blank=True)
     make = models.CharField(_("make"), max_length=30)
@@ -126,7 +130,9 @@ class Vehicle(models.Model):
         verbose_name = _("vehicle")
         verbose_name_plural = _("vehicles")
         constraints = [
-            models.UniqueConstraint(fields=["dealer", "vin"], name="vehicle_vin_once_per_station"),
+            models.UniqueConstraint(
+                fields=["dealer", "vin"], condition=~Q(vin=""), name="vehicle_vin_once_per_station"
+            ),
             models.UniqueConstraint(
                 fields=["dealer", "plate"], condition=~Q(plate=""), name="vehicle_plate_once_per_station"
             ),
