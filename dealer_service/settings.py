@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "template_partials",
+    # Not "rest_framework": its message catalogue would override Django's
+    # Chinese form messages site-wide; the API renders JSON only.
+    "drf_spectacular",
     # The service process, in import order (ARCHITECTURE.md).
     "dealers",
     "customers",
@@ -205,6 +208,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# The public JSON API (online self-booking): OpenAPI schema at /api/schema/;
+# anonymous callers are throttled per scope (rates per client IP).
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_RATES": {"public_slots": "60/min", "public_bookings": "10/hour"},
+}
+SPECTACULAR_SETTINGS = {"TITLE": "Dealer Service API", "VERSION": "1.0.0"}
 
 # Lookup and list paging.
 LOOKUP_MIN_CHARS = 2

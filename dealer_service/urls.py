@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from dealer_service import views
 from dealers.views import station_switch
@@ -19,5 +20,10 @@ urlpatterns = [
     path("followup/", include("followup.urls")),
     path("complaints/", include("complaints.urls")),
     path("dashboard/", include("dashboard.urls")),
+    # Public, no sign-in: online self-booking and its JSON API. No API docs
+    # UI: its scripts would load from a CDN, and the shop may be offline.
+    path("book/", include("appointments.public_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/", include("appointments.api_urls")),
     path("admin/", admin.site.urls),
 ]

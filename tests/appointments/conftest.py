@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dealers.models import BayType, JobType, RosterEntry
+from tests.appointments.public_fixtures import known_car, open_workshop  # noqa: F401  (online self-booking)
 from tests.factories import BayFactory, LabourOperationFactory, StaffFactory, VehicleFactory
 
 TZ = ZoneInfo("Asia/Shanghai")
