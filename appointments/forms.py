@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import ArrivalMode, Status
+from appointments.models import ArrivalMode, Source, Status
 from customers.models import ContactChannel
 from dealers.models import JobType, LabourOperation, Role, ServicePackage, StaffMember
 
@@ -73,6 +73,14 @@ class BookingForm(JobForm):
     contact_channel = forms.ChoiceField(label=_("Channel for reminders"), choices=ContactChannel.choices)
     offers = forms.CharField(label=_("Special offers proposed"), max_length=200, required=False)
     offers_accepted = forms.BooleanField(label=_("Offers accepted"), required=False)
+    # The appointment card (walk-in waiting) is its own button, not a choice here.
+    source = forms.ChoiceField(
+        label=_("The customer reached us"),
+        choices=[(Source.PHONE, Source.PHONE.label), (Source.WALK_IN, Source.WALK_IN.label)],
+        initial=Source.PHONE,
+        required=False,
+    )
+
 
     def __init__(self, *args, station, **kwargs):
         super().__init__(*args, station=station, **kwargs)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from appointments import capacity
-from appointments.models import Appointment
+from appointments.models import Appointment, Source
 from customers.validators import normalize_plate
 from dealers.models import Dealer
 
@@ -123,3 +124,28 @@ def welcome_board(station: Dealer, today: dt.date) -> QuerySet[Appointment]:
         .select_related("customer", "vehicle", "advisor")
         .order_by("arrives_at", "pk")
     )
+
+
+PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+def walk_in_cards_per_period(
+    station: Dealer, first_day: dt.date, last_day: dt.date, *, period: str = "day"
+) -> dict[dt.date, int]:
+    """Appointment cards given to waiting walk-ins ("walk-in converted"),
+    counted by the day, week (Monday) or month they were given, in the
+    station's time zone. Periods without a card are absent."""
+    tz = ZoneInfo(station.time_zone)
+    start, _ = day_bounds(station, first_day)
+    _, end = day_bounds(station, last_day)
+    rows = (
+        Appointment.objects.for_station(station)
+        .filter(source=Source.WALK_IN_CARD, created_at__gte=start, created_at__lt=end)
+        .annotate(period=PERIODS[period]("created_at", tzinfo=tz))
+        .values("period")
+        .annotate(count=Count("pk"))
+        .order_by("period")
+    )
+    return {
+        row["period"].date() if isinstance(row["period"], dt.datetime) else row["period"]: row["count"] for row in rows
+    }

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from appointments import capacity, selectors, services
 from appointments.forms import BookingForm, CancelForm, DayFilterForm, JobForm, RescheduleForm
-from appointments.models import Appointment, Status
+from appointments.models import Appointment, Source, Status
 from customers.models import Vehicle
 from dealers.access import role_required
 from dealers.forms import add_service_errors
@@ -79,6 +79,9 @@ def book(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # "Give appointment card": a walk-in who complained about the queue
+        # leaves with a booked time instead (counted for the dashboard).
+        card = "card" in request.POST
         try:
             appointment = services.appointment_book(
                 dealer=request.station,
@@ -95,11 +98,19 @@ def book(request: HttpRequest) -> HttpResponse:
                 contact_channel=data["contact_channel"],
                 offers=data["offers"],
                 offers_accepted=data["offers_accepted"],
+                source=Source.WALK_IN_CARD if card else data["source"] or Source.PHONE,
                 by=request.user,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            if card:
+                messages.success(
+                    request,
+                    _("Appointment card %(number)s given: tell the customer the time and what to bring.")
+                    % {"number": appointment.number},
+                )
+                return redirect("appointments:detail", pk=appointment.pk)
             messages.success(request, _("Appointment %(number)s booked.") % {"number": appointment.number})
             return redirect("appointments:detail", pk=appointment.pk)
     context = {"form": form, "vehicle": vehicle, "customer": vehicle.owner}
