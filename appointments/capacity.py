@@ -67,6 +67,11 @@ class Slot:
     minutes: int
     tech_minutes: dict[int, float]  # grade g -> capacity minutes of technicians of grade >= g
     bays: dict[str, int]  # bay type -> active bays
+    # Productive minutes one technician on duty delivers per minute of this
+    # slot (productive share × the shift's break factor). A job of H flat-rate
+    # hours takes H / rate hours on the clock, so a lone technician at 85 %
+    # can still take a job, and two technicians can work two jobs side by side.
+    rate: float = 1.0
     load_grade: dict[int, float] = field(default_factory=lambda: dict.fromkeys(GRADES, 0.0))
     load_type: dict[str, float] = field(default_factory=lambda: dict.fromkeys(JobType.values, 0.0))
 
@@ -144,10 +149,10 @@ class Calendar:
             raise Refused("closed")
         remaining, steps, done_at = job.minutes, [], arrives_at
         for slot in self.slots[index:]:
-            used = min(slot.minutes, remaining)
+            used = min(slot.minutes * slot.rate, remaining)
             steps.append((slot, used))
             remaining -= used
-            done_at = slot.start + dt.timedelta(minutes=used)
+            done_at = slot.start + dt.timedelta(minutes=used / slot.rate)
             if remaining <= EPSILON:
                 return steps, done_at
         raise Refused("beyond_horizon")
@@ -209,16 +214,22 @@ def _day_slots(day: dt.date, opens: dt.time, closes: dt.time, slot_minutes: int,
         yield midnight + dt.timedelta(minutes=m), min(slot_minutes, end - m), m
 
 
-def _tech_minutes(slot_start: int, slot_len: int, shifts: list[tuple[int, int, float, int]], share: float):
-    """Capacity minutes per grade threshold from the shifts covering the slot."""
+def _tech_minutes(
+    slot_start: int, slot_len: int, shifts: list[tuple[int, int, float, int]], share: float
+) -> tuple[dict[int, float], float]:
+    """Capacity minutes per grade threshold from the shifts covering the slot,
+    and the productive rate per technician-minute on duty in it."""
     result = dict.fromkeys(GRADES, 0.0)
+    on_duty = 0.0
     for starts, ends, factor, grade in shifts:
         overlap = min(ends, slot_start + slot_len) - max(starts, slot_start)
         if overlap > 0:
+            on_duty += overlap
             for g in GRADES:
                 if grade >= g:
                     result[g] += overlap * factor * share
-    return result
+    rate = result[1] / on_duty if on_duty else share
+    return result, max(rate, EPSILON)
 
 
 def load_calendar(dealer, first_day: dt.date, last_day: dt.date, *, exclude_pk: int | None = None) -> Calendar:
@@ -249,7 +260,8 @@ def load_calendar(dealer, first_day: dt.date, last_day: dt.date, *, exclude_pk: 
             day_minutes[day] = _minutes(closes) - _minutes(opens)
             shifts = shifts_by_day.get(day, [])
             for slot_start, length, m in _day_slots(day, opens, closes, dealer.slot_minutes, tz):
-                slots.append(Slot(slot_start, length, _tech_minutes(m, length, shifts, share), bays))
+                tech_minutes, rate = _tech_minutes(m, length, shifts, share)
+                slots.append(Slot(slot_start, length, tech_minutes, bays, rate=rate))
         day += dt.timedelta(days=1)
     calendar = Calendar(slots, tz, day_minutes, bays)
     booked = (

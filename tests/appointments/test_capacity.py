@@ -139,3 +139,33 @@ def test_proposals_put_the_least_loaded_day_first(workshop):
         calendar, job, now=at(MONDAY, 7), first_day=MONDAY, days=2, wished_day=MONDAY, part_of_day="afternoon"
     )
     assert wished[0].arrives_at.date() == MONDAY and wished[0].arrives_at.hour >= 12 and wished[0].matches_wish
+
+
+def test_a_lone_technician_at_85_percent_takes_a_job_which_lasts_longer_on_the_clock(station):
+    """Flat-rate hours are productive hours: at 85 % a 1.7 h job takes 2 h on the clock."""
+    station.productive_share = Decimal("0.85")
+    station.save()
+    BayFactory(dealer=station, bay_type=BayType.QUICK)
+    tech = StaffFactory(skill_grade=2, dealers=[station])
+    RosterEntry.objects.create(
+        dealer=station, technician=tech, date=MONDAY, starts=dt.time(8, 30), ends=dt.time(18, 0), break_minutes=0
+    )
+    calendar = load_calendar(station, MONDAY, MONDAY)
+    job = Job.of(JobType.MAINTENANCE, Decimal("1.7"))
+    assert calendar.check(at(MONDAY, 9), job) == at(MONDAY, 11)
+    calendar.book(at(MONDAY, 9), job)
+    with pytest.raises(Refused):
+        calendar.check(at(MONDAY, 10), job)  # the one technician is busy until 11:00
+    assert calendar.check(at(MONDAY, 11), job) == at(MONDAY, 13)
+
+
+def test_two_technicians_at_85_percent_work_two_jobs_side_by_side(workshop):
+    workshop.productive_share = Decimal("0.85")
+    workshop.save()
+    calendar = load_calendar(workshop, MONDAY, MONDAY)
+    job = Job.of(JobType.MAINTENANCE, Decimal("0.85"))
+    calendar.book(at(MONDAY, 9), job)
+    assert calendar.check(at(MONDAY, 9), job) == at(MONDAY, 10)
+    calendar.book(at(MONDAY, 9), job)
+    with pytest.raises(Refused):
+        calendar.check(at(MONDAY, 9), job)

@@ -1,0 +1,163 @@
+"""`manage.py bench`: performance figures, printed as a table and written to
+bench/results/latest.md. Never part of the test suite: figures, not asserts.
+
+Measured in-process on whatever database the settings point at (run it on
+PostgreSQL with the demo data loaded, e.g. `seed_demo --scale 100`):
+
+- slot proposals for a 14-day horizon: `load_calendar` + `propose` for a
+  maintenance job, median and 95th percentile of `--repeat` runs, and the
+  query count (constant in data size);
+- the booking desk's proposal panel through the whole request stack
+  (middleware, form, template), logged in as the station's advisor.
+
+`--fill 0.6` first books appointments (through the booking service, inside a
+transaction that is rolled back at the end) until each day holds about 60 %
+of its capacity, so the figures are for a realistic, partly booked calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments import capacity, services
+from customers.models import Vehicle
+from dealers.models import Dealer, JobType, LabourOperation, Role, StaffMember
+
+RESULTS = Path(settings.BASE_DIR) / "bench" / "results" / "latest.md"
+
+
+class Rollback(Exception):
+    pass
+
+
+def measure(run: Callable[[], object], repeat: int) -> dict[str, float]:
+    run()  # warm caches and connections
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    query_count = len(queries)  # now: the next request clears the log it reads from
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "median_ms": statistics.median(timings),
+        "p95_ms": timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))],
+        "queries": query_count,
+    }
+
+
+class Command(BaseCommand):
+    help = "Measure slot proposals and the proposal panel; prints a table, writes bench/results/latest.md."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--station", default=None, help="station code (default: the first)")
+        parser.add_argument("--repeat", type=int, default=30)
+        parser.add_argument("--fill", type=float, default=0.6, help="share of capacity to book first (0 = none)")
+
+    def handle(self, *args, station: str | None, repeat: int, fill: float, **options) -> None:
+        dealer = Dealer.objects.filter(code=station).first() if station else Dealer.objects.order_by("code").first()
+        if dealer is None:
+            raise CommandError("No station: load the demo data first (manage.py seed_demo).")
+        operation = LabourOperation.objects.for_dealer(dealer).active().filter(job_type=JobType.MAINTENANCE).first()
+        if operation is None:
+            raise CommandError(f"Station {dealer.code} has no maintenance operation.")
+        rows: list[tuple[str, dict[str, float]]] = []
+        booked = 0
+        try:
+            with transaction.atomic():
+                if fill > 0:
+                    booked = self.fill(dealer, operation, fill)
+                rows.append(("proposals, 14 days (in-process)", measure(self.proposals(dealer, operation), repeat)))
+                rows.append(("proposal panel (HTTP, whole stack)", measure(self.panel(dealer, operation), repeat)))
+                raise Rollback
+        except Rollback:
+            pass
+        vehicles = Vehicle.objects.filter(dealer=dealer).count()
+        lines = [
+            f"# Bench — {timezone.localtime():%Y-%m-%d %H:%M} on {connection.vendor}",
+            "",
+            f"Station {dealer.code}: {vehicles:,} vehicles; {booked} appointments booked first "
+            f"(--fill {fill}, rolled back); {repeat} runs each.",
+            "",
+            "| measurement | median ms | p95 ms | queries |",
+            "| --- | ---: | ---: | ---: |",
+            *(f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} |" for name, r in rows),
+        ]
+        report = "\n".join(lines)
+        self.stdout.write(report)
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(report + "\n", encoding="utf-8")
+        self.stdout.write(f"\nwritten to {RESULTS}")
+
+    @staticmethod
+    def proposals(dealer: Dealer, operation: LabourOperation) -> Callable[[], object]:
+        def run():
+            today = timezone.localdate()
+            calendar = capacity.load_calendar(dealer, today, today + dt.timedelta(days=13))
+            job = capacity.Job.of(JobType.MAINTENANCE, operation.flat_rate_hours, operation.required_skill_grade)
+            return capacity.propose(calendar, job, now=timezone.now(), first_day=today)
+
+        return run
+
+    @staticmethod
+    def panel(dealer: Dealer, operation: LabourOperation) -> Callable[[], object]:
+        advisor = StaffMember.objects.filter(dealers=dealer, roles__role=Role.SERVICE_ADVISOR).first()
+        if advisor is None:
+            raise CommandError(f"Station {dealer.code} has no advisor to sign in as.")
+        client = Client(raise_request_exception=True, HTTP_HOST=settings.ALLOWED_HOSTS[0])
+        client.force_login(advisor.user)
+        url = reverse("appointments:proposals")
+        data = {"job_type": JobType.MAINTENANCE, "operations": [operation.pk]}
+
+        def run():
+            response = client.get(url, data, secure=True)
+            if response.status_code != 200:
+                raise CommandError(f"proposal panel answered {response.status_code}")
+            return response
+
+        return run
+
+    def fill(self, dealer: Dealer, operation: LabourOperation, share: float) -> int:
+        """Book the station's days up to `share` of their capacity, least loaded slot first."""
+        advisor = StaffMember.objects.filter(dealers=dealer, roles__role=Role.SERVICE_ADVISOR).first()
+        vehicles = iter(Vehicle.objects.filter(dealer=dealer).select_related("owner").order_by("pk"))
+        today, now, booked = timezone.localdate(), timezone.now(), 0
+        job = capacity.Job.of(JobType.MAINTENANCE, operation.flat_rate_hours, operation.required_skill_grade)
+        for offset in range(1, 14):
+            day = today + dt.timedelta(days=offset)
+            while True:
+                calendar = capacity.load_calendar(dealer, day, day)
+                load = next((d for d in calendar.days() if d.day == day), None)
+                if load is None or load.ratio >= share:
+                    break
+                choices = capacity.propose(calendar, job, now=now, first_day=day, days=1, limit=1)
+                vehicle = next(vehicles, None)
+                if not choices or vehicle is None:
+                    break
+                services.appointment_book(
+                    dealer=dealer,
+                    customer=vehicle.owner,
+                    vehicle=vehicle,
+                    advisor=advisor,
+                    job_type=JobType.MAINTENANCE,
+                    arrives_at=choices[0].arrives_at,
+                    request="bench",
+                    operations=[operation],
+                    now=now,
+                )
+                booked += 1
+        return booked
