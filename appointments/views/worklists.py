@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from appointments import capacity, selectors
 from appointments import preparation as prep_services
 from appointments.forms import WorkListForm
-from appointments.models import ReservationState
+from appointments.models import ACTIVE, ReservationState
 from dealers.access import role_required, roles_of
 from dealers.models import SKILL_GRADES, BayType, Role
 
@@ -46,6 +46,8 @@ GRADE_LABELS = dict(SKILL_GRADES)
 def _query(request: HttpRequest, kind: str) -> dict:
     """The filter as submitted, with the advisor's own list as their default."""
     query = request.GET.copy()
+    if not query.get("day"):
+        query["day"] = timezone.localdate().isoformat()  # shown in the picker, never a guess
     if kind == "advisor" and "advisor" not in query:
         staff = getattr(request.user, "staff", None)
         mine = staff is not None and Role.SERVICE_ADVISOR in roles_of(request.user)
@@ -125,8 +127,19 @@ def work_list(request: HttpRequest, kind: str) -> HttpResponse:
 
 # Who stands at the entrance or looks after it: reception and its managers.
 BOARD_ROLES = (Role.SERVICE_ADVISOR, Role.SPECIALIST, Role.SERVICE_MANAGER)
-# Rows per day the screen holds at a readable size; the rest is counted.
-BOARD_ROWS = 12
+# Rows per day a screen holds at a size read from the entrance; the rest is counted.
+BOARD_ROWS = 8
+
+
+def _board_rows(rows: list) -> list:
+    """What fits on the screen: customers still expected come first; those
+    already here fill the remaining room, the latest arrivals kept."""
+    if len(rows) <= BOARD_ROWS:
+        return rows
+    expected = [a for a in rows if a.status in ACTIVE][:BOARD_ROWS]
+    room = BOARD_ROWS - len(expected)
+    here = [a for a in rows if a.status not in ACTIVE][-room:] if room else []
+    return sorted(expected + here, key=lambda a: (a.arrives_at, a.pk))
 
 
 @role_required(*BOARD_ROLES)
@@ -140,10 +153,10 @@ def welcome_board(request: HttpRequest) -> HttpResponse:
     for appointment in selectors.welcome_board(request.station, today):
         day = timezone.localtime(appointment.arrives_at, now.tzinfo).date()
         days.setdefault(day, []).append(appointment)
-    columns = [
-        {"day": day, "is_today": day == today, "rows": rows[:BOARD_ROWS], "more": max(0, len(rows) - BOARD_ROWS)}
-        for day, rows in days.items()
-    ]
+    columns = []
+    for day, rows in days.items():
+        shown = _board_rows(rows)
+        columns.append({"day": day, "is_today": day == today, "rows": shown, "more": len(rows) - len(shown)})
     template = "appointments/welcome_board.html"
     if request.htmx:
         template += "#board"

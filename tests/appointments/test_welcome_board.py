@@ -2,6 +2,7 @@
 tomorrow's expected customers of its station and refreshes itself."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -131,3 +132,24 @@ def test_the_board_query_count_does_not_grow(
             board(client, HX_Request="true")
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_a_full_day_keeps_the_customers_still_expected_on_screen(workshop, advisor, specialist, login, monkeypatch):
+    from django.utils import timezone
+
+    from appointments.views.worklists import BOARD_ROWS
+    from tests.factories import LabourOperationFactory
+
+    tyres = LabourOperationFactory(dealer=workshop, job_type=JobType.MAINTENANCE, flat_rate_hours=Decimal("0.50"))
+
+    slots = [(h, m) for h in range(9, 17) for m in (0, 30)]
+    booked = [book(workshop, advisor, tyres, at(MONDAY, *slots[i]), f"客户{i}") for i in range(BOARD_ROWS + 2)]
+    for appointment in booked[:3]:
+        services.appointment_transition(appointment=appointment, to=Status.ARRIVED, by=advisor.user)
+    monkeypatch.setattr(timezone, "now", lambda: at(MONDAY, 10))
+
+    today = board(login(specialist)).context["columns"][0]
+    shown = [a.pk for a in today["rows"]]
+    assert len(shown) == BOARD_ROWS and today["more"] == 2
+    assert all(a.pk in shown for a in booked[3:])  # everyone still expected
+    assert booked[2].pk in shown and booked[0].pk not in shown  # the latest arrival stays
