@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from dealer_service.celery import app as celery_app
@@ -36,6 +37,11 @@ def _broker_ok() -> bool:
         return True
     except Exception:
         return False
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links: point them at ours."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @never_cache

@@ -63,13 +63,16 @@ def driver(tmp_path) -> Iterator:
 
 @pytest.fixture
 def screenshot(driver) -> Callable[[str, str], Path]:
-    """`screenshot(name, size)`: resize the window and save a PNG."""
+    """`screenshot(name, size)`: save a PNG at that window size, then give
+    the window its previous size back so the test goes on as it was."""
 
     def _take(name: str, size: str = "desktop") -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        previous = driver.get_window_size()
         driver.set_window_size(*SIZES[size])
         path = SCREENSHOTS / f"{name}-{size}.png"
         driver.save_screenshot(str(path))
+        driver.set_window_size(previous["width"], previous["height"])
         return path
 
     return _take
