@@ -81,7 +81,6 @@ class BookingForm(JobForm):
         required=False,
     )
 
-
     def __init__(self, *args, station, **kwargs):
         super().__init__(*args, station=station, **kwargs)
         self.fields["advisor"].queryset = (
