@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django_htmx.http import HttpResponseClientRedirect
 
 from dealers.models import Role
 
@@ -24,13 +25,19 @@ def roles_of(user) -> frozenset[str]:
 def role_required(*roles: str) -> Callable:
     """Require sign-in, one of `roles` and at least one station.
 
-    With no roles given, any staff role will do.
+    With no roles given, any staff role will do. A signed-out htmx request
+    (a board refreshing itself after the session ended) sends the whole page
+    to the sign-in form instead of swapping the form into a fragment.
     """
 
     def decorator(view):
-        @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                if getattr(request, "htmx", False):
+                    page = request.htmx.current_url_abs_path or request.get_full_path()
+                    return HttpResponseClientRedirect(redirect_to_login(page)["Location"])
+                return redirect_to_login(request.get_full_path())
             have = roles_of(request.user)
             if not have or (roles and not have.intersection(roles)) or request.station is None:
                 raise PermissionDenied

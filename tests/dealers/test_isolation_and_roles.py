@@ -104,8 +104,10 @@ def test_a_staff_member_without_a_station_is_refused(client, staff_of):
 
 # Every page asks for sign-in
 
-PUBLIC = {"login", "logout", "healthz"}
-PUBLIC_PREFIXES = ("admin/", "i18n/")
+PUBLIC = {"login", "logout", "healthz", "api-schema"}
+# The admin has its own sign-in; the customer's self-booking pages and their
+# API are public by design (signed links and rate limits guard them).
+PUBLIC_PREFIXES = ("admin/", "i18n/", "book/", "api/")
 
 
 def named_routes(resolver=None, prefix="", namespace=""):
@@ -253,3 +255,14 @@ def test_a_two_station_advisor_opens_a_file_of_either_station_but_no_third(
     for customer in (CustomerFactory(dealer=station), CustomerFactory(dealer=other_station)):
         assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 200
     assert client.get(reverse("customers:detail", args=[third.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_page_refreshing_itself_after_sign_out_sends_the_whole_screen_to_sign_in(client):
+    """A board polls with htmx; once the session has ended, the sign-in form
+    must replace the page, not be swapped into the list."""
+    board = reverse("appointments:welcome_board")
+    response = client.get(board, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{board}")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{reverse(settings.LOGIN_URL)}?next={board}"
+    assert response.content == b""
