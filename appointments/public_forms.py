@@ -69,7 +69,12 @@ class SpamGuardForm(forms.Form):
 class PlateField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(
-            label=_("Plate number"), max_length=12, validators=[validate_plate], help_text=_("E.g. 京A12345"), **kwargs
+            label=_("Plate number"),
+            max_length=12,
+            validators=[validate_plate],
+            help_text=_("E.g. 京A12345"),
+            widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+            **kwargs,
         )
 
     def clean(self, value):
@@ -78,7 +83,13 @@ class PlateField(forms.CharField):
 
 class PhoneField(forms.CharField):
     def __init__(self, **kwargs):
-        super().__init__(label=_("Mobile phone"), max_length=30, validators=[validate_phone], **kwargs)
+        super().__init__(
+            label=_("Mobile phone"),
+            max_length=30,
+            validators=[validate_phone],
+            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+            **kwargs,
+        )
 
     def clean(self, value):
         return normalize_phone(super().clean(value))

@@ -106,7 +106,8 @@ def choose(request: HttpRequest, code: str) -> HttpResponse:
     if visit is None or not (visit.get("vehicle") or visit.get("registration")):
         return redirect("public_booking:start", code=station.code)
     form = ChooseForm(request.POST or None, station=station)
-    context: dict[str, Any] = {"station": station, "form": form, "visit": visit, "offer": None}
+    wished = bool(request.POST.get("wished_day") or request.POST.get("part_of_day"))
+    context: dict[str, Any] = {"station": station, "form": form, "visit": visit, "offer": None, "has_wish": wished}
     if request.method == "POST":
         showing = "show" in request.POST or not request.POST.get("arrives_at")
         if not (_ip_ok(request, scope="public-show", limit=SHOW_LIMIT) if showing else _ip_ok(request)):

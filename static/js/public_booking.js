@@ -25,9 +25,9 @@
         box.appendChild(p);
     }
 
-    function slot(s, checked) {
+    function slot(s, checked, wished) {
         var label = document.createElement("label");
-        label.className = "public-slot list-group-item d-flex align-items-center gap-2" + (s.matches_wish ? " public-slot-wish" : "");
+        label.className = "public-slot list-group-item d-flex align-items-center gap-2" + (s.matches_wish && wished ? " public-slot-wish" : "");
         var input = document.createElement("input");
         input.className = "form-check-input m-0";
         input.type = "radio";
@@ -61,9 +61,10 @@
             note(d.msgChoose);
             return;
         }
+        var wished = false;
         ["wished_day", "part_of_day"].forEach(function (name) {
             var field = form.elements[name];
-            if (field && field.value) { params.append(name, field.value); }
+            if (field && field.value) { params.append(name, field.value); wished = true; }
         });
         var checked = (form.querySelector("input[name=arrives_at]:checked") || {}).value;
         var mine = ++seq;
@@ -81,10 +82,10 @@
                     return;
                 }
                 var data = result.data;
-                estimate.textContent = d.msgEstimate.replace("%(hours)s", data.hours)
-                    .replace("%(price)s", (Number(data.labour_price) + Number(data.parts_price)).toFixed(2));
+                estimate.textContent = d.msgEstimate.replace("__HOURS__", data.hours)
+                    .replace("__PRICE__", (Number(data.labour_price) + Number(data.parts_price)).toFixed(2));
                 if (!data.slots.length) { note(d.msgNone, "alert alert-warning mb-0"); return; }
-                box.replaceChildren.apply(box, data.slots.map(function (s) { return slot(s, checked); }));
+                box.replaceChildren.apply(box, data.slots.map(function (s) { return slot(s, checked, wished); }));
             })
             .catch(function () {
                 if (mine !== seq) { return; }

@@ -48,8 +48,7 @@ def _fresh_rate_limits():
     cache.clear()
 
 
-@pytest.fixture
-def open_workshop(station, advisor):
+def staff_the_workshop(station) -> None:
     """One general and one quick bay, two grade-2 technicians on duty for the
     next 20 days 08:30–18:00, productive share 100 %: two jobs fit at once."""
     station.productive_share = Decimal("1.00")
@@ -70,6 +69,11 @@ def open_workshop(station, advisor):
             )
             for offset in range(20)
         )
+
+
+@pytest.fixture
+def open_workshop(station, advisor):
+    staff_the_workshop(station)
     return station
 
 
