@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.factories import CustomerFactory, VehicleFactory
 
@@ -22,11 +24,18 @@ def test_advisor_finds_a_car_by_plate_and_opens_the_customer_file(
     search = driver.find_element(By.CSS_SELECTOR, "nav input[name=q]")
     search.send_keys("A123")
     search.send_keys(Keys.ENTER)
+    WebDriverWait(driver, 10).until(lambda d: "q=A123" in d.current_url)
 
-    result = driver.find_element(By.PARTIAL_LINK_TEXT, "王建国")
+    # The results list may still be swapped by the live search: retry on a stale link.
+    WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: d.find_element(By.PARTIAL_LINK_TEXT, "王建国").is_displayed()
+    )
     screenshot("lookup-results")
     screenshot("lookup-results", "tablet")
-    result.click()
+    WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: d.find_element(By.PARTIAL_LINK_TEXT, "王建国").click() or True
+    )
+    WebDriverWait(driver, 10).until(lambda d: "/customers/" in d.current_url and "q=" not in d.current_url)
 
     body = driver.find_element(By.TAG_NAME, "body").text
     assert "王建国" in body
