@@ -1,20 +1,23 @@
 """Workshop capacity (ARCHITECTURE.md "Capacity").
 
-The station's calendar is a row of slots (slot length a station setting). A
-slot's capacity is counted in minutes of work:
+The station's calendar is a row of slots (slot length a station setting).
+Capacity is counted in minutes of work, at two levels:
 
-- technicians: the duty minutes of the technicians on the roster who cover
-  the slot, times the station's productive share; a job needing skill grade g
-  counts against the technicians of grade g and above only;
-- bays: the bays of the types the job type needs, times the slot length.
+- per slot, who and what is there: the technicians on the roster who cover
+  the slot (a job needing skill grade g counts against the technicians of
+  grade g and above only) and the bays of the types the job type needs;
+- per day, how much work they can really do: the technicians' duty minutes,
+  less breaks, times the station's productive share (85 % by default). This
+  is the day's capacity shown in the 14-day forecast.
 
 A booked job occupies one technician and one bay from its arrival for its
 flat-rate hours, slot after slot along the station's opening hours (a job
 that does not finish by closing time continues the next opening day; its
 end is the tentative delivery time). A job fits when every slot it would
-occupy still has room under every limit it is subject to. The arithmetic is
-pure Python over data loaded once (`load_calendar`), so proposing slots for
-14 days costs a fixed handful of queries.
+occupy has a technician and a bay free for it and every day it touches has
+productive hours left. The arithmetic is pure Python over data loaded once
+(`load_calendar`), so proposing slots for 14 days costs a fixed handful of
+queries.
 """
 
 from __future__ import annotations
@@ -65,13 +68,11 @@ class Job:
 class Slot:
     start: dt.datetime
     minutes: int
-    tech_minutes: dict[int, float]  # grade g -> capacity minutes of technicians of grade >= g
+    tech_minutes: dict[int, float]  # grade g -> duty minutes of technicians of grade >= g in the slot
     bays: dict[str, int]  # bay type -> active bays
-    # Productive minutes one technician on duty delivers per minute of this
-    # slot (productive share × the shift's break factor). A job of H flat-rate
-    # hours takes H / rate hours on the clock, so a lone technician at 85 %
-    # can still take a job, and two technicians can work two jobs side by side.
-    rate: float = 1.0
+    # Duty minutes less breaks, times the productive share: what the day's
+    # capacity adds up from.
+    productive_minutes: float = 0.0
     load_grade: dict[int, float] = field(default_factory=lambda: dict.fromkeys(GRADES, 0.0))
     load_type: dict[str, float] = field(default_factory=lambda: dict.fromkeys(JobType.values, 0.0))
 
@@ -101,7 +102,7 @@ class Slot:
 
     @property
     def capacity_minutes(self) -> float:
-        return self.tech_minutes[1]
+        return self.productive_minutes
 
     @property
     def booked_minutes(self) -> float:
@@ -140,6 +141,13 @@ class Calendar:
         self.bays = bays
         self.day_minutes = day_minutes  # opening minutes per open day
         self._index = {s.start: i for i, s in enumerate(self.slots)}
+        self._day_of = {s.start: s.start.astimezone(tz).date() for s in self.slots}
+        self._day_capacity: dict[dt.date, float] = {}
+        self._day_booked: dict[dt.date, float] = {}
+        for slot in self.slots:
+            day = self._day_of[slot.start]
+            self._day_capacity[day] = self._day_capacity.get(day, 0.0) + slot.productive_minutes
+            self._day_booked.setdefault(day, 0.0)
 
     def walk(self, arrives_at: dt.datetime, job: Job) -> tuple[list[tuple[Slot, float]], dt.datetime]:
         """The slots the job occupies from its arrival, with the minutes in
@@ -149,10 +157,10 @@ class Calendar:
             raise Refused("closed")
         remaining, steps, done_at = job.minutes, [], arrives_at
         for slot in self.slots[index:]:
-            used = min(slot.minutes * slot.rate, remaining)
+            used = min(slot.minutes, remaining)
             steps.append((slot, used))
             remaining -= used
-            done_at = slot.start + dt.timedelta(minutes=used / slot.rate)
+            done_at = slot.start + dt.timedelta(minutes=used)
             if remaining <= EPSILON:
                 return steps, done_at
         raise Refused("beyond_horizon")
@@ -164,8 +172,14 @@ class Calendar:
         if self.day_minutes and job.minutes > max(self.day_minutes.values()) + EPSILON:
             raise Refused("too_long")
         steps, done_at = self.walk(arrives_at, job)
+        per_day: dict[dt.date, float] = {}
         for slot, used in steps:
             if slot.room_for(job) + EPSILON < used:
+                raise Refused("full")
+            day = self._day_of[slot.start]
+            per_day[day] = per_day.get(day, 0.0) + used
+        for day, minutes in per_day.items():
+            if self._day_booked[day] + minutes > self._day_capacity[day] + EPSILON:
                 raise Refused("full")
         return done_at
 
@@ -183,6 +197,7 @@ class Calendar:
             steps, done_at = self.walk(later[0].start, job)
         for slot, used in steps:
             slot.add(job, used)
+            self._day_booked[self._day_of[slot.start]] += used
         return done_at
 
     def days(self) -> list[DayLoad]:
@@ -217,19 +232,19 @@ def _day_slots(day: dt.date, opens: dt.time, closes: dt.time, slot_minutes: int,
 def _tech_minutes(
     slot_start: int, slot_len: int, shifts: list[tuple[int, int, float, int]], share: float
 ) -> tuple[dict[int, float], float]:
-    """Capacity minutes per grade threshold from the shifts covering the slot,
-    and the productive rate per technician-minute on duty in it."""
-    result = dict.fromkeys(GRADES, 0.0)
-    on_duty = 0.0
+    """Duty minutes per grade threshold of the shifts covering the slot, and
+    their productive minutes (breaks spread evenly over the shift, times the
+    productive share)."""
+    on_duty = dict.fromkeys(GRADES, 0.0)
+    productive = 0.0
     for starts, ends, factor, grade in shifts:
         overlap = min(ends, slot_start + slot_len) - max(starts, slot_start)
         if overlap > 0:
-            on_duty += overlap
+            productive += overlap * factor * share
             for g in GRADES:
                 if grade >= g:
-                    result[g] += overlap * factor * share
-    rate = result[1] / on_duty if on_duty else share
-    return result, max(rate, EPSILON)
+                    on_duty[g] += overlap
+    return on_duty, productive
 
 
 def load_calendar(dealer, first_day: dt.date, last_day: dt.date, *, exclude_pk: int | None = None) -> Calendar:
@@ -260,8 +275,8 @@ def load_calendar(dealer, first_day: dt.date, last_day: dt.date, *, exclude_pk: 
             day_minutes[day] = _minutes(closes) - _minutes(opens)
             shifts = shifts_by_day.get(day, [])
             for slot_start, length, m in _day_slots(day, opens, closes, dealer.slot_minutes, tz):
-                tech_minutes, rate = _tech_minutes(m, length, shifts, share)
-                slots.append(Slot(slot_start, length, tech_minutes, bays, rate=rate))
+                on_duty, productive = _tech_minutes(m, length, shifts, share)
+                slots.append(Slot(slot_start, length, on_duty, bays, productive_minutes=productive))
         day += dt.timedelta(days=1)
     calendar = Calendar(slots, tz, day_minutes, bays)
     booked = (
@@ -323,7 +338,8 @@ def propose(
         matches = (wished_day is None or local.date() == wished_day) and (
             hours is None or hours[0] <= local.hour < hours[1]
         )
-        slot_ratio = slot.booked_minutes / slot.capacity_minutes if slot.capacity_minutes > EPSILON else 1.0
+        on_duty = slot.tech_minutes[1]
+        slot_ratio = slot.booked_minutes / on_duty if on_duty > EPSILON else 1.0
         key = (not matches, round(loads[local.date()].ratio, 3), round(slot_ratio, 3), slot.start)
         ranked.append((key, Proposal(slot.start, ready_at, loads[local.date()], matches)))
     ranked.sort(key=lambda pair: pair[0])

@@ -141,8 +141,8 @@ def test_proposals_put_the_least_loaded_day_first(workshop):
     assert wished[0].arrives_at.date() == MONDAY and wished[0].arrives_at.hour >= 12 and wished[0].matches_wish
 
 
-def test_a_lone_technician_at_85_percent_takes_a_job_which_lasts_longer_on_the_clock(station):
-    """Flat-rate hours are productive hours: at 85 % a 1.7 h job takes 2 h on the clock."""
+def test_a_lone_technician_at_85_percent_takes_jobs_until_the_days_productive_hours_are_used(station):
+    """The slot needs a technician on duty; the day holds 9.5 h × 85 % = 8.075 h of work."""
     station.productive_share = Decimal("0.85")
     station.save()
     BayFactory(dealer=station, bay_type=BayType.QUICK)
@@ -151,19 +151,25 @@ def test_a_lone_technician_at_85_percent_takes_a_job_which_lasts_longer_on_the_c
         dealer=station, technician=tech, date=MONDAY, starts=dt.time(8, 30), ends=dt.time(18, 0), break_minutes=0
     )
     calendar = load_calendar(station, MONDAY, MONDAY)
-    job = Job.of(JobType.MAINTENANCE, Decimal("1.7"))
+    job = Job.of(JobType.MAINTENANCE, Decimal("2"))
     assert calendar.check(at(MONDAY, 9), job) == at(MONDAY, 11)
     calendar.book(at(MONDAY, 9), job)
     with pytest.raises(Refused):
         calendar.check(at(MONDAY, 10), job)  # the one technician is busy until 11:00
-    assert calendar.check(at(MONDAY, 11), job) == at(MONDAY, 13)
+    for hour in (11, 13, 15):
+        calendar.book(at(MONDAY, hour), job)  # 8 h booked of 8.075
+    assert calendar.slots_on(MONDAY)[-1].booked_minutes == 0  # 17:30 is free on the clock...
+    with pytest.raises(Refused) as refused:
+        calendar.check(at(MONDAY, 17), Job.of(JobType.MAINTENANCE, Decimal("0.5")))
+    assert refused.value.reason == "full"  # ...but the day's productive hours are used up
+    assert calendar.check(at(MONDAY, 17, 30), Job.of(JobType.MAINTENANCE, Decimal("0.05"))) == at(MONDAY, 17, 33)
 
 
 def test_two_technicians_at_85_percent_work_two_jobs_side_by_side(workshop):
     workshop.productive_share = Decimal("0.85")
     workshop.save()
     calendar = load_calendar(workshop, MONDAY, MONDAY)
-    job = Job.of(JobType.MAINTENANCE, Decimal("0.85"))
+    job = Job.of(JobType.MAINTENANCE, Decimal("1"))
     calendar.book(at(MONDAY, 9), job)
     assert calendar.check(at(MONDAY, 9), job) == at(MONDAY, 10)
     calendar.book(at(MONDAY, 9), job)
