@@ -47,9 +47,9 @@ fmt: $(VENV)/.requirements-test
 	find templates */templates -name '*.html' -print0 | xargs -0 $(BIN)/djhtml
 
 messages: $(VENV)/.requirements-test
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete \
+	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete \
 		--ignore=.venv --ignore=static --ignore=var --ignore=tests --ignore=artifacts
-	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 bench: $(VENV)/.requirements-test
 	$(BIN)/python manage.py bench

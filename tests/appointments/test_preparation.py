@@ -241,7 +241,7 @@ def test_a_cancelled_appointment_frees_its_substitute_car(workshop, advisor, oil
 def test_the_technician_must_be_skilled_enough_and_on_the_roster_that_day(workshop, advisor, technician, oil_change):
     appointment = book(workshop, advisor, at(MONDAY, 9), operations=[oil_change])
     preparation = checklist(appointment)
-    with pytest.raises(ValidationError, match="roster"):
+    with pytest.raises(ValidationError, match="当班"):
         prep.technician_assign(preparation=preparation, technician=technician, by=advisor.user, now=NOW)
     RosterEntry.objects.create(
         dealer=workshop, technician=technician, date=MONDAY, starts=dt.time(8, 30), ends=dt.time(18)
