@@ -215,6 +215,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_RATES": {"public_slots": "60/min", "public_bookings": "10/hour"},
+    # How many proxies stand in front of the app: throttles then trust only
+    # the X-Forwarded-For entry those proxies added, never one a client forged.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {"TITLE": "Dealer Service API", "VERSION": "1.0.0"}
 
