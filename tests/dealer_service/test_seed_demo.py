@@ -13,6 +13,7 @@ from itertools import pairwise
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from customers.models import (
     ContactChannel,
@@ -63,9 +64,9 @@ SEEDED_MODELS = (
 )
 
 
-def seed(scale: int = 1) -> str:
+def seed(scale: int = 1, *, appointments: bool = False) -> str:
     out = StringIO()
-    call_command("seed_demo", scale=scale, stdout=out)
+    call_command("seed_demo", scale=scale, without_appointments=not appointments, stdout=out)
     return out.getvalue()
 
 
@@ -290,3 +291,22 @@ def test_the_database_holds_the_generated_rows(small):
         customer = stored[row.phone]
         assert (customer.name, customer.dealer.code, customer.lifecycle) == (row.name, row.station, row.lifecycle)
         assert sorted(v.vin for v in customer.vehicles.all()) == sorted(v.vin for v in row.vehicles)
+
+
+@pytest.mark.django_db
+def test_a_week_of_appointments_is_booked_within_capacity_and_only_once(small):
+    from appointments import capacity
+    from appointments.models import Appointment
+
+    seed(appointments=True)
+    upcoming = Appointment.objects.filter(arrives_at__gte=timezone.now())
+    assert upcoming.count() >= 40
+    for dealer in Dealer.objects.all():
+        days = {timezone.localtime(a.arrives_at).date() for a in upcoming.filter(dealer=dealer)}
+        assert len(days) >= 5  # spread over the week, not piled on one day
+        calendar = capacity.load_calendar(dealer, min(days), max(days))
+        assert all(day.booked_hours <= day.capacity_hours + 1e-6 for day in calendar.days())
+    assert all(a.preparation for a in upcoming.select_related("preparation"))
+
+    seed(appointments=True)
+    assert Appointment.objects.count() == upcoming.count()

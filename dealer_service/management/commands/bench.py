@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client
@@ -148,16 +149,19 @@ class Command(BaseCommand):
                 vehicle = next(vehicles, None)
                 if not choices or vehicle is None:
                     break
-                services.appointment_book(
-                    dealer=dealer,
-                    customer=vehicle.owner,
-                    vehicle=vehicle,
-                    advisor=advisor,
-                    job_type=JobType.MAINTENANCE,
-                    arrives_at=choices[0].arrives_at,
-                    request="bench",
-                    operations=[operation],
-                    now=now,
-                )
+                try:
+                    services.appointment_book(
+                        dealer=dealer,
+                        customer=vehicle.owner,
+                        vehicle=vehicle,
+                        advisor=advisor,
+                        job_type=JobType.MAINTENANCE,
+                        arrives_at=choices[0].arrives_at,
+                        request="bench",
+                        operations=[operation],
+                        now=now,
+                    )
+                except ValidationError:
+                    continue  # e.g. this car is already booked that day: take the next
                 booked += 1
         return booked

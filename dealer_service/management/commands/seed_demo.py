@@ -15,18 +15,23 @@ every generated value instead.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.utils import timezone
 
+from appointments import capacity, services
+from appointments.models import Appointment
 from customers.models import Customer, OdometerReading, Ownership, Vehicle
 from dealer_service import demo
 from dealers.models import (
@@ -59,19 +64,24 @@ class Command(BaseCommand):
             help="Multiply customers and vehicles: 1 ≈ 1,000 customers and 1,200 vehicles, 100 ≈ 100,000 and 120,000.",
         )
         parser.add_argument(
+            "--without-appointments",
+            action="store_true",
+            help="Leave out the week of demo appointments (quicker).",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Do nothing when the database already holds a station (what `make run` uses).",
         )
 
-    def handle(self, *args, scale: int, if_empty: bool = False, **options) -> None:
+    def handle(self, *args, scale: int, if_empty: bool = False, without_appointments: bool = False, **options) -> None:
         if scale < 1:
             raise CommandError("--scale must be 1 or more.")
         if if_empty and Dealer.objects.exists():
             self.stdout.write("The database already holds stations: demo data not loaded.")
             return
         started = time.monotonic()
-        created = seed(scale=scale, today=timezone.localdate())
+        created = seed(scale=scale, today=timezone.localdate(), appointments=not without_appointments)
         self.stdout.write(summary(created))
         self.stdout.write("")
         self.stdout.write(logins_table())
@@ -79,7 +89,7 @@ class Command(BaseCommand):
         self.stdout.write(f"seed_demo --scale {scale} done in {time.monotonic() - started:.1f} s")
 
 
-def seed(*, scale: int, today: dt.date) -> Counter[str]:
+def seed(*, scale: int, today: dt.date, appointments: bool = True) -> Counter[str]:
     """Everything, in dependency order; returns how many rows of each kind are new."""
     data = demo.DemoData()
     created: Counter[str] = Counter()
@@ -89,6 +99,8 @@ def seed(*, scale: int, today: dt.date) -> Counter[str]:
         created["roster entries"] += seed_roster(today=today)
         seed_catalogue(stations=stations, data=data, created=created)
     seed_customers(stations=stations, data=data, count=scale * demo.CUSTOMERS_PER_SCALE, created=created)
+    if appointments:
+        created["appointments"] += seed_appointments(stations=stations, now=timezone.now())
     return created
 
 
@@ -399,6 +411,74 @@ def _ownerships(vehicle: Vehicle, spec: demo.VehicleRow, known: _Known) -> list[
 # -- output --------------------------------------------------------------------
 
 
+# -- appointments ----------------------------------------------------------------------
+
+APPOINTMENT_DAYS = 7
+APPOINTMENTS_PER_DAY = 8
+REQUESTS = (
+    "按时保养",
+    "保养，顺便看一下空调有异味",
+    "刹车时有异响",
+    "发动机故障灯亮了",
+    "保养，右前轮胎压偏低",
+    "雨刮器刮不干净，一起换",
+)
+
+
+def seed_appointments(*, stations: dict[str, Dealer], now: dt.datetime) -> int:
+    """A week of appointments per station from now on, booked through the
+    booking service (so capacity, states and checklists are the real ones):
+    the work lists, the welcome board and the call list have something to
+    show. Skipped for a station that already has upcoming appointments."""
+    booked = 0
+    for position, dealer in enumerate(stations.values()):
+        if Appointment.objects.filter(dealer=dealer, arrives_at__gte=now).exists():
+            continue
+        rng = random.Random(demo.SEED + position)
+        advisors = list(StaffMember.objects.filter(dealers=dealer, roles__role="advisor").order_by("pk"))
+        packages = list(ServicePackage.objects.filter(dealer=dealer, job_type="maintenance").order_by("pk"))
+        repairs = list(LabourOperation.objects.filter(dealer=dealer, job_type="repair").order_by("pk")[:10])
+        vehicles = Vehicle.objects.filter(dealer=dealer).select_related("owner").order_by("pk")
+        picks = iter(vehicles[: APPOINTMENT_DAYS * APPOINTMENTS_PER_DAY * 2])
+        today = timezone.localtime(now, ZoneInfo(dealer.time_zone)).date()
+        if not (advisors and packages):
+            continue
+        for offset in range(APPOINTMENT_DAYS):
+            day = today + dt.timedelta(days=offset)
+            for _ in range(APPOINTMENTS_PER_DAY):
+                vehicle = next(picks, None)
+                if vehicle is None:
+                    break
+                maintenance = rng.random() < 0.7 or not repairs
+                job_type = "maintenance" if maintenance else "repair"
+                chosen_packages = [rng.choice(packages)] if maintenance else []
+                operations = [] if maintenance else [rng.choice(repairs)]
+                estimate = services.estimate(dealer=dealer, operations=operations, packages=chosen_packages)
+                calendar = capacity.load_calendar(dealer, day, day)
+                job = capacity.Job.of(job_type, estimate.hours, estimate.grade)
+                free = capacity.propose(calendar, job, now=now, first_day=day, days=1, limit=6, per_day=6)
+                if not free:
+                    break
+                try:
+                    services.appointment_book(
+                        dealer=dealer,
+                        customer=vehicle.owner,
+                        vehicle=vehicle,
+                        advisor=rng.choice(advisors),
+                        job_type=job_type,
+                        arrives_at=rng.choice(free).arrives_at,
+                        request=rng.choice(REQUESTS),
+                        operations=operations,
+                        packages=chosen_packages,
+                        substitute_car=rng.random() < 0.15,
+                        now=now,
+                    )
+                except ValidationError:
+                    continue
+                booked += 1
+    return booked
+
+
 def summary(created: Counter[str]) -> str:
     """Rows of the demo stations now in the database, and how many this run added."""
     User = get_user_model()
@@ -417,6 +497,7 @@ def summary(created: Counter[str]) -> str:
         "vehicles": Vehicle.objects.filter(**at_stations).count(),
         "ownerships": Ownership.objects.filter(vehicle__dealer__code__in=codes).count(),
         "odometer readings": OdometerReading.objects.filter(vehicle__dealer__code__in=codes).count(),
+        "appointments": Appointment.objects.filter(**at_stations).count(),
     }
     lines = ["Demo data (total, added by this run):"]
     lines += [f"  {label:<20}{total:>9,}  (+{created[label]:,})" for label, total in totals.items()]
