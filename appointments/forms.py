@@ -110,11 +110,14 @@ class CancelForm(forms.Form):
 
 
 class DayFilterForm(forms.Form):
-    day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     q = forms.CharField(label=_("Search"), required=False)
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"day": timezone.localdate()})  # the picker shows the day listed
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All states")), *Status.choices]
 

@@ -166,3 +166,8 @@ def test_another_stations_staff_cannot_open_the_appointment(
     assert client.get(reverse("appointments:detail", args=[appointment.pk])).status_code == 404
     assert client.post(reverse("appointments:act", args=[appointment.pk, "confirm"])).status_code == 404
     assert client.get(reverse("appointments:book"), {"vehicle": car.pk}).status_code == 404
+
+
+def test_the_day_list_shows_the_listed_day_in_its_date_picker(workshop, advisor, login, frozen_now):
+    response = login(advisor).get(reverse("appointments:list"))
+    assert f'name="day" value="{frozen_now.date():%Y-%m-%d}"' in response.content.decode()
