@@ -22,6 +22,7 @@ queries.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -141,6 +142,7 @@ class Calendar:
         self.bays = bays
         self.day_minutes = day_minutes  # opening minutes per open day
         self._index = {s.start: i for i, s in enumerate(self.slots)}
+        self._starts = [s.start for s in self.slots]
         self._day_of = {s.start: s.start.astimezone(tz).date() for s in self.slots}
         self._day_capacity: dict[dt.date, float] = {}
         self._day_booked: dict[dt.date, float] = {}
@@ -185,19 +187,22 @@ class Calendar:
 
     def book(self, arrives_at: dt.datetime, job: Job) -> dt.datetime:
         """Add an existing booking to the load (no capacity check: what is
-        booked is booked, even if the roster shrank since)."""
-        try:
-            steps, done_at = self.walk(arrives_at, job)
-        except Refused:
-            # Arrival outside today's calendar (e.g. hours changed): count it
-            # from the next slot so its hours still weigh on the day.
-            later = [s for s in self.slots if s.start >= arrives_at]
-            if not later:
-                return arrives_at
-            steps, done_at = self.walk(later[0].start, job)
-        for slot, used in steps:
+        booked is booked, even if the roster shrank since). An arrival outside
+        the calendar's slots (hours changed) counts from the next slot, and a
+        job running past the loaded range counts the part inside it, so its
+        hours still weigh on the days shown."""
+        index = self._index.get(arrives_at)
+        if index is None:
+            index = bisect.bisect_left(self._starts, arrives_at)
+        remaining, done_at = job.minutes, arrives_at
+        for slot in self.slots[index:]:
+            used = min(slot.minutes, remaining)
             slot.add(job, used)
             self._day_booked[self._day_of[slot.start]] += used
+            remaining -= used
+            done_at = slot.start + dt.timedelta(minutes=used)
+            if remaining <= EPSILON:
+                break
         return done_at
 
     def days(self) -> list[DayLoad]:

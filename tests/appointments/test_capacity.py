@@ -175,3 +175,24 @@ def test_two_technicians_at_85_percent_work_two_jobs_side_by_side(workshop):
     calendar.book(at(MONDAY, 9), job)
     with pytest.raises(Refused):
         calendar.check(at(MONDAY, 9), job)
+
+
+def test_a_booking_that_runs_past_the_loaded_range_counts_its_part_inside(workshop):
+    """Loading one day pulls in arrivals up to three days later; a long job
+    arriving late on the last of them runs past the range and must not break
+    the calendar (it did: every page showing proposals failed)."""
+    last = MONDAY + dt.timedelta(days=3)
+    RosterEntry.objects.create(
+        dealer=workshop,
+        technician=RosterEntry.objects.filter(dealer=workshop).first().technician,
+        date=last,
+        starts=dt.time(8, 30),
+        ends=dt.time(18, 0),
+        break_minutes=0,
+    )
+    calendar = load_calendar(workshop, MONDAY, MONDAY)
+    job = Job.of(JobType.REPAIR, 6)
+    calendar.book(at(last, 17), job)  # 1 h on Thursday, the rest beyond the range
+    thursday = next(d for d in calendar.days() if d.day == last)
+    assert thursday.booked_hours == pytest.approx(1.0)
+    assert calendar.check(at(MONDAY, 9), Job.of(JobType.REPAIR, 1)) == at(MONDAY, 10)
