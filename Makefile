@@ -52,7 +52,7 @@ messages: $(VENV)/.requirements-test
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 bench: $(VENV)/.requirements-test
-	$(BIN)/python manage.py bench
+	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-bench-only-key-never-used-to-serve-anything-0123456789} $(BIN)/python manage.py bench $(ARGS)
 
 clean-var:
 	rm -rf var/

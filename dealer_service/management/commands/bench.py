@@ -45,6 +45,7 @@ class Rollback(Exception):
 
 def measure(run: Callable[[], object], repeat: int) -> dict[str, float]:
     run()  # warm caches and connections
+    connection.queries_log.clear()  # a full log (DEBUG, maxlen 9000) would count nothing
     with CaptureQueriesContext(connection) as queries:
         run()
     query_count = len(queries)  # now: the next request clears the log it reads from
