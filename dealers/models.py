@@ -78,6 +78,20 @@ class Dealer(models.Model):
     booking_horizon_days = models.PositiveSmallIntegerField(
         _("bookable days ahead"), default=60, validators=[MinValueValidator(1), MaxValueValidator(366)]
     )
+    # Reception (step 3).
+    comeback_window_days = models.PositiveSmallIntegerField(
+        _("comeback window (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("A repair order can be marked as comeback of one delivered within this many days."),
+    )
+    max_discount_percent = models.DecimalField(
+        _("largest discount without a manager (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
 
     objects = DealerQuerySet.as_manager()
 

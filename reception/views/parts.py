@@ -1,0 +1,5 @@
+"""Reception views: parts."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
