@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -35,7 +36,7 @@ def test_a_vehicle_has_at_most_one_open_repair_order(repair_order, station, advi
 
 
 def test_no_repair_order_leaves_draft_without_consent(priced_order, advisor):
-    with pytest.raises(Exception, match="consent|同意"):
+    with pytest.raises(ValidationError, match=r"consent|同意"):
         repair_order_transition(repair_order=priced_order, to=ROStatus.OPEN, by=advisor.user)
     priced_order.refresh_from_db()
     assert priced_order.status == ROStatus.DRAFT and not priced_order.events.exists()
