@@ -43,6 +43,13 @@ def customers_with_vehicles(customers: QuerySet[Customer]) -> QuerySet[Customer]
     )
 
 
+def _repair_orders() -> QuerySet:
+    # Repair orders belong to a later app (reception): reached through the
+    # reverse relation so that this app imports nothing from it.
+    model = Customer._meta.get_field("repair_orders").related_model
+    return model.objects.select_related("vehicle").order_by("-created_at", "-pk")
+
+
 def customer_file(customer: Customer) -> Customer:
     """Load everything the customer file page shows, in a fixed number of queries."""
     vehicles = Vehicle.objects.order_by("plate").prefetch_related(
@@ -55,6 +62,7 @@ def customer_file(customer: Customer) -> Customer:
         .prefetch_related(
             Prefetch("vehicles", queryset=vehicles),
             Prefetch("ownerships", queryset=Ownership.objects.select_related("vehicle")),
+            Prefetch("repair_orders", queryset=_repair_orders()),
         )
         .get()
     )
