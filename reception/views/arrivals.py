@@ -123,8 +123,8 @@ def _staff(request: HttpRequest):
     return staff
 
 
-@require_POST
 @role_required(*DESK_ROLES)
+@require_POST
 def appointment_arrived(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = get_object_or_404(Appointment.objects.for_station(request.station).select_related("customer"), pk=pk)
     try:
@@ -136,8 +136,8 @@ def appointment_arrived(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request)
 
 
-@require_POST
 @role_required(*DESK_ROLES)
+@require_POST
 def walk_in(request: HttpRequest) -> HttpResponse:
     form = WalkInForm(request.POST)
     if not form.is_valid():
@@ -164,8 +164,8 @@ def walk_in(request: HttpRequest) -> HttpResponse:
     return _back(request)
 
 
-@require_POST
 @role_required(*DESK_ROLES)
+@require_POST
 def serve(request: HttpRequest, pk: int) -> HttpResponse:
     arrival = get_object_or_404(Arrival.objects.for_station(request.station), pk=pk)
     form = ServeForm(request.POST)
@@ -186,8 +186,8 @@ def serve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reception:order", pk=repair_order.pk)
 
 
-@require_POST
 @role_required(*DESK_ROLES)
+@require_POST
 def left(request: HttpRequest, pk: int) -> HttpResponse:
     arrival = get_object_or_404(Arrival.objects.for_station(request.station), pk=pk)
     try:

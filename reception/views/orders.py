@@ -167,8 +167,8 @@ def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @role_required(*DESK_ROLES)
+@require_POST
 def order_receive(request: HttpRequest, pk: int, item: str) -> HttpResponse:
     if item not in services.HANDOVER_FIELDS:
         raise Http404
@@ -183,8 +183,8 @@ def order_receive(request: HttpRequest, pk: int, item: str) -> HttpResponse:
     return redirect("reception:order", pk=pk)
 
 
-@require_POST
 @role_required(*DESK_ROLES)
+@require_POST
 def order_comeback(request: HttpRequest, pk: int) -> HttpResponse:
     repair_order = _order_for(request, pk, for_page=True)
     # Any RO of the station may be posted: the service says why it does not qualify.
