@@ -1,5 +1,35 @@
-"""Reception views: documents."""
+"""Reception views: the five-part repair order (接车单一式五联) as a PDF.
 
-from django.urls import path  # noqa: F401
+Who may print: the front desk (advisor, manager, cashier) and the workshop
+(dispatcher, technician), since the repair card travels with the car. Each
+prints all five parts; which part goes where is a matter of the paper."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path
+
+from dealers.access import role_required
+from dealers.models import Role
+from reception import documents
+from reception.models import RepairOrder
+
+PRINT_ROLES = (Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER, Role.CASHIER, Role.DISPATCHER, Role.TECHNICIAN)
+
+
+@role_required(*PRINT_ROLES)
+def repair_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        order = documents.for_print(RepairOrder.objects.for_station(request.station)).get(pk=pk)
+    except RepairOrder.DoesNotExist:
+        raise Http404 from None
+    pdf = documents.repair_order_pdf(order, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    # Opens in the browser's viewer, from where it is printed.
+    response["Content-Disposition"] = f'inline; filename="repair-order-{order.number}.pdf"'
+    return response
+
+
+urlpatterns = [
+    path("orders/<int:pk>/repair-order.pdf", repair_order_pdf, name="repair_order_pdf"),
+]
