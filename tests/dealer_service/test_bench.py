@@ -14,7 +14,8 @@ from django.utils import timezone
 from appointments.models import Appointment
 from dealer_service.management.commands import bench
 from dealers.models import BayType, JobType, RosterEntry
-from tests.factories import BayFactory, LabourOperationFactory, StaffFactory, VehicleFactory
+from reception.models import RepairOrder
+from tests.factories import BayFactory, LabourOperationFactory, PartFactory, StaffFactory, VehicleFactory
 
 
 @pytest.mark.django_db
@@ -35,6 +36,8 @@ def test_bench_prints_the_figures_and_rolls_back_its_bookings(station, advisor, 
     LabourOperationFactory(dealer=station, job_type=JobType.MAINTENANCE, flat_rate_hours=Decimal("1.5"))
     for _ in range(40):
         VehicleFactory(owner__dealer=station)
+    for _ in range(3):
+        PartFactory(dealer=station)
 
     out = StringIO()
     call_command("bench", "--repeat", "2", "--fill", "0.5", "--station", station.code, stdout=out)
@@ -47,3 +50,6 @@ def test_bench_prints_the_figures_and_rolls_back_its_bookings(station, advisor, 
     panel_queries = int(report.split("proposal panel (HTTP, whole stack) |")[1].split("|")[2])
     assert panel_queries > 0  # the whole stack was measured, session and user included
     assert Appointment.objects.count() == 0  # the fill was rolled back
+    pdf_row = report.split("five-part repair order PDF |")[1].split("|")
+    assert float(pdf_row[0]) > 0  # median ms of the five-part PDF
+    assert RepairOrder.objects.count() == 0  # so was the repair order it printed

@@ -8,7 +8,10 @@ PostgreSQL with the demo data loaded, e.g. `seed_demo --scale 100`):
   maintenance job, median and 95th percentile of `--repeat` runs, and the
   query count (constant in data size);
 - the booking desk's proposal panel through the whole request stack
-  (middleware, form, template), logged in as the station's advisor.
+  (middleware, form, template), logged in as the station's advisor;
+- the five-part repair order PDF (WeasyPrint) of a realistic RO built on a
+  car of the station (6 labour and 8 part lines, walk-around, consent),
+  rendered to bytes; the RO is rolled back with everything else.
 
 `--fill 0.6` first books appointments (through the booking service, inside a
 transaction that is rolled back at the end) until each day holds about 60 %
@@ -21,6 +24,7 @@ import datetime as dt
 import statistics
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -33,8 +37,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments import capacity, services
-from customers.models import Vehicle
-from dealers.models import Dealer, JobType, LabourOperation, Role, StaffMember
+from customers.models import OdometerReading, OdometerSource, Vehicle
+from dealers.models import Dealer, JobType, LabourOperation, Part, Role, StaffMember
+from reception import documents, pricing
+from reception.models import (
+    RO_OPEN_STATES,
+    ConsentMethod,
+    ConsentRecord,
+    DamageMark,
+    EstimateLine,
+    InquirySheet,
+    LineKind,
+    RepairOrder,
+    WalkAround,
+)
+from reception.services import next_repair_order_number
 
 RESULTS = Path(settings.BASE_DIR) / "bench" / "results" / "latest.md"
 
@@ -85,6 +102,7 @@ class Command(BaseCommand):
                     booked = self.fill(dealer, operation, fill)
                 rows.append(("proposals, 14 days (in-process)", measure(self.proposals(dealer, operation), repeat)))
                 rows.append(("proposal panel (HTTP, whole stack)", measure(self.panel(dealer, operation), repeat)))
+                rows.append(("five-part repair order PDF", measure(self.repair_order_pdf(dealer), repeat)))
                 raise Rollback
         except Rollback:
             pass
@@ -133,6 +151,15 @@ class Command(BaseCommand):
 
         return run
 
+    @staticmethod
+    def repair_order_pdf(dealer: Dealer) -> Callable[[], object]:
+        order = build_repair_order(dealer)
+
+        def run():
+            return documents.repair_order_pdf(documents.for_print(RepairOrder.objects).get(pk=order.pk))
+
+        return run
+
     def fill(self, dealer: Dealer, operation: LabourOperation, share: float) -> int:
         """Book the station's days up to `share` of their capacity, least loaded slot first."""
         advisor = StaffMember.objects.filter(dealers=dealer, roles__role=Role.SERVICE_ADVISOR).first()
@@ -166,3 +193,95 @@ class Command(BaseCommand):
                     continue  # e.g. this car is already booked that day: take the next
                 booked += 1
         return booked
+
+
+def build_repair_order(dealer: Dealer, *, labour: int = 6, parts: int = 8) -> RepairOrder:
+    """A realistic RO on a car of the station with no open RO: inquiry,
+    walk-around with damage marks, `labour` + `parts` estimate lines and a
+    consent. Call it inside a transaction that is rolled back."""
+    advisor = StaffMember.objects.filter(dealers=dealer, roles__role=Role.SERVICE_ADVISOR).first()
+    vehicle = (
+        Vehicle.objects.filter(dealer=dealer)
+        .exclude(repair_orders__status__in=RO_OPEN_STATES)
+        .select_related("owner")
+        .order_by("pk")
+        .first()
+    )
+    if advisor is None or vehicle is None:
+        raise CommandError(f"Station {dealer.code} needs an advisor and a vehicle for the repair order.")
+    now = timezone.now()
+    order = RepairOrder.objects.create(
+        dealer=dealer,
+        number=next_repair_order_number(dealer, now),
+        customer=vehicle.owner,
+        vehicle=vehicle,
+        advisor=advisor,
+        job_type=JobType.REPAIR,
+        purpose="40000公里保养，顺查刹车异响",
+        promised_at=now + dt.timedelta(hours=5),
+        keys_received_at=now,
+        registration_received_at=now,
+    )
+    InquirySheet.objects.create(
+        repair_order=order,
+        symptom="踩刹车时前轮有吱吱声，早上冷车明显",
+        presumed_cause="前刹车片磨损到限",
+        road_test_needed=True,
+    )
+    last_km = vehicle.odometer_readings.values_list("km", flat=True).first() or 0
+    reading = OdometerReading.objects.create(
+        vehicle=vehicle, km=last_km + 4321, read_on=timezone.localdate(now), source=OdometerSource.RECEPTION
+    )
+    walk = WalkAround.objects.create(
+        repair_order=order,
+        odometer=reading,
+        fuel_eighths=5,
+        checks={"lights": "ok", "wipers": "fault", "horn": "ok"},
+        valuables="行车记录仪",
+        valuables_reminded=True,
+        protective_kit=True,
+        done_at=now,
+        done_by=advisor,
+    )
+    for view, x, y, kind in (("left", 30, 40, "scratch"), ("front", 50, 20, "chip"), ("rear", 70, 60, "scratch")):
+        DamageMark.objects.create(walk_around=walk, view=view, x=x, y=y, kind=kind)
+    lines = []
+    for op in LabourOperation.objects.for_dealer(dealer).active().order_by("code")[:labour]:
+        lines.append(
+            EstimateLine(
+                kind=LineKind.LABOUR,
+                operation=op,
+                description=op.name,
+                quantity=op.flat_rate_hours,
+                unit_price=dealer.labour_rate,
+            )
+        )
+    for part in Part.objects.for_dealer(dealer).active().filter(unit_price__gt=0).order_by("number")[:parts]:
+        quantity = Decimal("4") if part.unit == "L" else Decimal("1")
+        lines.append(
+            EstimateLine(
+                kind=LineKind.PART,
+                part=part,
+                description=part.name,
+                part_number=part.number,
+                quantity=quantity,
+                unit_price=part.unit_price,
+            )
+        )
+    for position, line in enumerate(lines):
+        line.repair_order, line.position = order, position
+        line.discount_percent = Decimal("10") if position == 1 else Decimal("0")
+        line.amount = pricing.line_amount(line.quantity, line.unit_price, line.discount_percent)
+    EstimateLine.objects.bulk_create(lines)
+    total = pricing.totals(lines, dealer.vat_rate, customer_only=True)
+    ConsentRecord.objects.create(
+        repair_order=order,
+        method=ConsentMethod.PRINTED,
+        signed_by_name=vehicle.owner.name,
+        agreed={"totals": total.as_dict()},
+        total=total.total,
+        promised_at=order.promised_at,
+        recorded_by=advisor.user,
+        recorded_at=now,
+    )
+    return order
