@@ -39,12 +39,12 @@ test: $(VENV)/.requirements-test
 lint: $(VENV)/.requirements-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	find templates */templates -name '*.html' -print0 | xargs -0 $(BIN)/djhtml --check
+	find templates -name '*.html' -print0 | xargs -0 $(BIN)/djhtml --check
 
 fmt: $(VENV)/.requirements-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	find templates */templates -name '*.html' -print0 | xargs -0 $(BIN)/djhtml
+	find templates -name '*.html' -print0 | xargs -0 $(BIN)/djhtml
 
 messages: $(VENV)/.requirements-test
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete \

@@ -63,13 +63,13 @@ FILE_EDITOR_ROLES = (Role.SERVICE_ADVISOR, Role.SPECIALIST, Role.SERVICE_MANAGER
 
 # Where each role lands after sign-in, most specific first.
 LANDING = [
-    (Role.SERVICE_ADVISOR, "customers:lookup"),
+    (Role.SERVICE_ADVISOR, "reception:arrivals"),
     (Role.DISPATCHER, "workshop:board"),
     (Role.SERVICE_MANAGER, "dashboard:index"),
     (Role.SPECIALIST, "followup:calls"),
     (Role.CALL_CENTER, "complaints:intake"),
     (Role.TECHNICIAN, "workshop:my_jobs"),
-    (Role.PARTS_CLERK, "workshop:parts"),
+    (Role.PARTS_CLERK, "reception:parts"),
     (Role.CASHIER, "reception:cashier"),
 ]
 

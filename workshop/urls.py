@@ -22,13 +22,4 @@ urlpatterns = [
         coming_page(_("My jobs"), _("The jobs dispatched to you today, with the job clock."), Role.TECHNICIAN),
         name="my_jobs",
     ),
-    path(
-        "parts/",
-        coming_page(
-            _("Parts issue notices"),
-            _("Parts to reserve and issue for appointments and repair orders."),
-            Role.PARTS_CLERK,
-        ),
-        name="parts",
-    ),
 ]

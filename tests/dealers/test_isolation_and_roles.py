@@ -154,12 +154,12 @@ def test_every_page_sends_an_anonymous_visitor_to_sign_in(client, db, name, rout
 @pytest.mark.parametrize(
     ("actor", "landing"),
     [
-        ("advisor", "customers:lookup"),
+        ("advisor", "reception:arrivals"),
         ("dispatcher", "workshop:board"),
         ("manager", "dashboard:index"),
         ("specialist", "followup:calls"),
         ("technician", "workshop:my_jobs"),
-        ("parts_clerk", "workshop:parts"),
+        ("parts_clerk", "reception:parts"),
         ("cashier", "reception:cashier"),
         ("call_center_agent", "complaints:intake"),
     ],
@@ -177,7 +177,7 @@ def test_an_advisor_who_is_also_a_manager_lands_on_the_front_desk(client, statio
     staff = staff_of(Role.SERVICE_MANAGER, station)
     staff.roles.create(role=Role.SERVICE_ADVISOR)
     client.force_login(staff.user)
-    assert client.get(reverse("home"))["Location"] == reverse("customers:lookup")
+    assert client.get(reverse("home"))["Location"] == reverse("reception:arrivals")
 
 
 def test_a_login_without_a_staff_record_gets_the_no_role_page(client, db):

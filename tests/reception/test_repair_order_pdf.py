@@ -47,7 +47,7 @@ def printed(text) -> str:
     """A label as the page language (Chinese by default) prints it, without
     spaces, since a label may wrap inside its box."""
     with translation.override(settings.LANGUAGE_CODE):
-        return "".join(str(text).split())
+        return "".join(translation.gettext(text).split())
 
 
 def pages_of(pdf: bytes, *, raw: bool = False) -> list[str]:
