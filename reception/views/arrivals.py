@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from appointments.models import ACTIVE, Appointment
+from appointments.models import Status as AppointmentStatus
 from appointments.selectors import appointment_search, day_bounds
 from customers.validators import normalize_plate
 from dealers.access import role_required, roles_of
@@ -42,10 +43,12 @@ class ServeForm(forms.Form):
 
 
 def _expected(request: HttpRequest, q: str):
+    """Today's appointments still to come, and those the sweep marked no-show:
+    a late customer who turns up is still greeted by name (no-show → arrived)."""
     start, end = day_bounds(request.station, timezone.localdate())
     qs = (
         Appointment.objects.for_station(request.station)
-        .filter(arrives_at__gte=start, arrives_at__lt=end, status__in=ACTIVE)
+        .filter(arrives_at__gte=start, arrives_at__lt=end, status__in=[*ACTIVE, AppointmentStatus.NO_SHOW])
         .select_related("customer", "vehicle", "advisor", "preparation")
         .order_by("arrives_at", "pk")
     )

@@ -4,9 +4,12 @@ served, and the repair order opens with the inquiry sheet pre-filled."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from reception.models import ConsentMethod, ConsentRecord, RepairOrder, ROStatus
 from tests.browser.conftest import SIZES
 from tests.reception import arrival_fixtures
 
@@ -14,9 +17,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 booked = arrival_fixtures.booked
 
 
-def test_advisor_marks_an_appointment_arrived_serves_it_and_sees_the_pre_filled_inquiry_sheet(
-    driver, live_server, sign_in, screenshot, advisor, booked
+def test_from_arrival_to_the_estimate_signed_on_the_tablet(
+    driver, live_server, sign_in, screenshot, advisor, booked, settings, tmp_path
 ):
+    """From the arrival to the estimate the customer signs with a finger."""
+    settings.MEDIA_ROOT = tmp_path
     driver.set_window_size(*SIZES["tablet"])
     sign_in(advisor)
     driver.get(f"{live_server.url}/reception/arrivals/")
@@ -43,3 +48,23 @@ def test_advisor_marks_an_appointment_arrived_serves_it_and_sees_the_pre_filled_
     symptom = driver.find_element(By.NAME, "symptom")
     assert symptom.get_attribute("value") == "冷车启动时发动机抖动，故障灯偶尔亮"
     screenshot("reception-inquiry", "tablet")
+
+    # The estimate, pre-filled from the appointment, then the customer's signature.
+    ro = RepairOrder.objects.get(appointment=booked)
+    driver.get(live_server.url + reverse("reception:estimate", args=[ro.pk]))
+    assert driver.find_elements(By.CSS_SELECTOR, "[data-testid=line]")
+    driver.find_element(By.CSS_SELECTOR, "[data-testid=to-consent]").click()
+    pad = driver.find_element(By.CSS_SELECTOR, "[data-testid=signature-pad]")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", pad)
+    chain = ActionChains(driver).move_to_element_with_offset(pad, -pad.size["width"] // 3, 10).click_and_hold()
+    for dx, dy in [(30, -40), (30, 60), (40, -50), (40, 40), (50, -30), (40, 30)]:
+        chain.move_by_offset(dx, dy)
+    chain.release().perform()
+    submit = driver.find_element(By.CSS_SELECTOR, "[data-testid=consent-submit]")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", submit)
+    submit.click()
+    assert driver.find_element(By.CSS_SELECTOR, "[data-testid=consent-done]").is_displayed()
+    screenshot("reception-signed-from-arrival", "tablet")
+    ro.refresh_from_db()
+    assert ro.status == ROStatus.OPEN
+    assert ConsentRecord.objects.get(repair_order=ro).method == ConsentMethod.SIGNATURE_PAD

@@ -498,3 +498,13 @@ def test_the_customer_file_lists_the_repair_orders(station, advisor, login, djan
     with django_assert_max_num_queries(12):
         page = client.get(reverse("customers:detail", args=[vehicle.owner_id])).content.decode()
     assert page.count('data-testid="history-row"') == 5
+
+
+def test_a_customer_marked_no_show_who_turns_up_late_is_still_expected_and_can_arrive(advisor, login, booked):
+    type(booked).objects.filter(pk=booked.pk).update(status=Status.NO_SHOW)
+    client = login(advisor)
+    response = client.get(reverse("reception:arrivals"))
+    assert [a.pk for a in response.context["expected"]] == [booked.pk]
+    client.post(reverse("reception:arrival_appointment", args=[booked.pk]))
+    booked.refresh_from_db()
+    assert booked.status == Status.ARRIVED and Arrival.objects.filter(appointment=booked).exists()
