@@ -85,6 +85,11 @@ class Dealer(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_("A repair order can be marked as comeback of one delivered within this many days."),
     )
+    parallel_jobs = models.BooleanField(
+        _("a technician may run two jobs at once"),
+        default=False,
+        help_text=_("Off: a technician pauses or finishes one job before starting another."),
+    )
     max_discount_percent = models.DecimalField(
         _("largest discount without a manager (%)"),
         max_digits=5,

@@ -1,12 +1,25 @@
+"""Workshop URLs: each views module lists its own patterns."""
+
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from dealers.models import Role
 from dealers.views import coming_page
+from workshop.views import board, cases, dispatch, findings, quality, technician
 
 app_name = "workshop"
 urlpatterns = [
-    path(
+    *board.urlpatterns,
+    *dispatch.urlpatterns,
+    *technician.urlpatterns,
+    *findings.urlpatterns,
+    *quality.urlpatterns,
+    *cases.urlpatterns,
+]
+
+# Pages still to come; each goes when its view module defines the name.
+_COMING = {
+    "board": path(
         "board/",
         coming_page(
             _("Dispatch board"),
@@ -17,9 +30,11 @@ urlpatterns = [
         ),
         name="board",
     ),
-    path(
+    "my_jobs": path(
         "my-jobs/",
         coming_page(_("My jobs"), _("The jobs dispatched to you today, with the job clock."), Role.TECHNICIAN),
         name="my_jobs",
     ),
-]
+}
+_defined = {pattern.name for pattern in urlpatterns}
+urlpatterns += [pattern for name, pattern in _COMING.items() if name not in _defined]

@@ -1,1 +1,0 @@
-"""workshop: views (built with its step; the app is wired and its pages show what is coming)."""

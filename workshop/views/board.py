@@ -1,0 +1,3 @@
+"""Workshop views: board."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Workshop views: cases."""
+
+urlpatterns: list = []

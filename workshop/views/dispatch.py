@@ -1,0 +1,3 @@
+"""Workshop views: dispatch."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Workshop views: findings."""
+
+urlpatterns: list = []

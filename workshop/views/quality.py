@@ -1,0 +1,3 @@
+"""Workshop views: quality."""
+
+urlpatterns: list = []

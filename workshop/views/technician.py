@@ -1,0 +1,3 @@
+"""Workshop views: technician."""
+
+urlpatterns: list = []
