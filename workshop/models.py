@@ -37,7 +37,8 @@ JOB_TRANSITIONS: dict[str, set[str]] = {
     JobStatus.ASSIGNED: {JobStatus.ASSIGNED, JobStatus.IN_PROGRESS, JobStatus.WAITING},
     JobStatus.IN_PROGRESS: {JobStatus.PAUSED, JobStatus.DONE},
     JobStatus.PAUSED: {JobStatus.IN_PROGRESS, JobStatus.ASSIGNED},
-    JobStatus.DONE: {JobStatus.IN_PROGRESS},  # rework reopens a job
+    # Rework reopens a job; the quality check hands it back to the same technician (ASSIGNED).
+    JobStatus.DONE: {JobStatus.IN_PROGRESS, JobStatus.ASSIGNED},
 }
 
 
@@ -296,6 +297,8 @@ class QualityCheck(models.Model):
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
     passed = models.BooleanField(_("passed"), null=True)
     note = models.TextField(_("note"), blank=True)
+    # After a passed round the car is washed, then handed to the advisor (READY).
+    washed_at = models.DateTimeField(_("washed at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StationScopedQuerySet.as_manager()
