@@ -25,6 +25,7 @@ from appointments.models import (
 from appointments.preparation import preparation_open
 from customers.models import Customer, Vehicle
 from dealers.models import Dealer, LabourOperation, Role, ServicePackage, StaffMember
+from dealers.numbering import next_number
 
 CENT = Decimal("0.01")
 
@@ -141,15 +142,7 @@ def _check_no_duplicate(*, vehicle: Vehicle, arrives_at: dt.datetime, tz, exclud
 
 def _next_number(dealer: Dealer, arrives_at: dt.datetime) -> str:
     """YYYY-NNNNN per station and year; called under the station lock."""
-    prefix = f"Y{arrives_at.year}-"
-    last = (
-        Appointment.objects.filter(dealer=dealer, number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    seq = int(last.removeprefix(prefix)) + 1 if last else 1
-    return f"{prefix}{seq:05d}"
+    return next_number(Appointment.objects.filter(dealer=dealer), "Y", arrives_at.year)
 
 
 def _fit(dealer: Dealer, arrives_at: dt.datetime, job: capacity.Job, now: dt.datetime, exclude_pk=None) -> dt.datetime:

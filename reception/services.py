@@ -26,6 +26,7 @@ from appointments.services import TransitionError, appointment_transition
 from customers.models import Customer, Vehicle
 from customers.validators import normalize_plate
 from dealers.models import Dealer, JobType, StaffMember
+from dealers.numbering import next_number
 from reception.models import (
     RO_TRANSITIONS,
     Arrival,
@@ -47,15 +48,7 @@ __all__ = ["TransitionError", "next_repair_order_number", "repair_order_transiti
 def next_repair_order_number(dealer: Dealer, when: dt.datetime) -> str:
     """RYYYY-NNNNN per station and year. Call it with the station row locked
     (`Dealer.objects.select_for_update()`), in the transaction that saves the RO."""
-    prefix = f"R{timezone.localtime(when).year}-"
-    last = (
-        RepairOrder.objects.filter(dealer=dealer, number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    seq = int(last.removeprefix(prefix)) + 1 if last else 1
-    return f"{prefix}{seq:05d}"
+    return next_number(RepairOrder.objects.filter(dealer=dealer), "R", timezone.localtime(when).year)
 
 
 @transaction.atomic
