@@ -1,3 +1,99 @@
-"""Workshop views: board."""
+"""The dispatch board (维修进度看板) on the dispatcher's tablet: every car in
+the workshop by column, refreshing itself every 10 seconds; a card moves
+between workshop states in two taps."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from dealers.access import role_required, roles_of
+from dealers.models import BayType, Dealer, Role, StaffMember
+from reception.models import RepairOrder
+from workshop.board import BOARD_STATES, board_columns
+from workshop.dispatch import repair_order_move
+
+ACTORS = (Role.DISPATCHER, Role.SERVICE_MANAGER)
+READERS = (*ACTORS, Role.SERVICE_ADVISOR)
+REFRESH_SECONDS = 10
+
+
+def _technicians(station: Dealer) -> list[StaffMember]:
+    return list(StaffMember.objects.filter(dealers=station, roles__role=Role.TECHNICIAN).order_by("display_name"))
+
+
+def _filters(data, technicians: list[StaffMember]) -> dict[str, object]:
+    bay_type = data.get("bay_type", "")
+    technician = data.get("technician", "")
+    technician_id = int(technician) if technician.isdigit() else None
+    return {
+        "bay_type": bay_type if bay_type in BayType.values else "",
+        "technician_id": technician_id if any(t.pk == technician_id for t in technicians) else None,
+    }
+
+
+def _query(filters: dict[str, object]) -> str:
+    pairs = {"bay_type": filters["bay_type"], "technician": filters["technician_id"] or ""}
+    return urlencode({key: value for key, value in pairs.items() if value})
+
+
+def _render(request: HttpRequest, *, fragment: bool, data, error: str = "", status: int = 200) -> HttpResponse:
+    station = request.station
+    technicians = _technicians(station)
+    filters = _filters(data, technicians)
+    now = timezone.now()
+    columns = board_columns(station, now, bay_type=filters["bay_type"], technician_id=filters["technician_id"])
+    context = {
+        "columns": columns,
+        "total": sum(column.count for column in columns),
+        "now": now,
+        "filters": filters,
+        "query": _query(filters),
+        "technicians": technicians,
+        "bay_types": BayType.choices,
+        "can_act": bool(roles_of(request.user).intersection(ACTORS)),
+        "refresh_seconds": REFRESH_SECONDS,
+        "error": error,
+    }
+    template = "workshop/board.html" + ("#cards" if fragment else "")
+    return render(request, template, context, status=status)
+
+
+@role_required(*READERS)
+def board(request: HttpRequest) -> HttpResponse:
+    fragment = bool(request.htmx) and request.GET.get("part") == "cards"
+    return _render(request, fragment=fragment, data=request.GET)
+
+
+@require_POST
+@role_required(*ACTORS)
+def board_move(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(RepairOrder.objects.for_station(request.station).filter(status__in=BOARD_STATES), pk=pk)
+    error = ""
+    try:
+        repair_order_move(
+            repair_order=order,
+            to=request.POST.get("to", ""),
+            seen_status=request.POST.get("seen", ""),
+            by=request.user,
+        )
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if request.htmx:
+        return _render(request, fragment=True, data=request.POST, error=error)
+    if error:
+        messages.error(request, error)
+    query = _query(_filters(request.POST, _technicians(request.station)))
+    return redirect(reverse("workshop:board") + (f"?{query}" if query else ""))
+
+
+urlpatterns = [
+    path("board/", board, name="board"),
+    path("board/<int:pk>/move/", board_move, name="board_move"),
+]
