@@ -106,7 +106,7 @@ def test_writing_up_a_case_through_the_page(done_job, technician, login, media):
     assert response.status_code == 302 and response["Location"] == reverse("workshop:case", args=[case.pk])
     assert case.for_warranty and case.job == done_job and case.photos.count() == 1
     detail = client.get(response["Location"]).content.decode()
-    assert "质量信息报告" in detail and "@media print" in detail
+    assert 'data-testid="case-sheet"' in detail and "@media print" in detail
     photo = case.photos.get()
     assert client.get(reverse("workshop:case_photo", args=[case.pk, photo.pk])).status_code == 200
 
