@@ -15,11 +15,18 @@ from appointments.models import Appointment
 from dealer_service.management.commands import bench
 from dealers.models import BayType, JobType, RosterEntry
 from reception.models import RepairOrder
-from tests.factories import BayFactory, LabourOperationFactory, PartFactory, StaffFactory, VehicleFactory
+from tests.factories import (
+    BayFactory,
+    LabourOperationFactory,
+    PartFactory,
+    StaffFactory,
+    VehicleFactory,
+    customers_with_vehicles_bulk,
+)
 
 
 @pytest.mark.django_db
-def test_bench_prints_the_figures_and_rolls_back_its_bookings(station, advisor, tmp_path, monkeypatch):
+def test_bench_prints_the_figures_and_rolls_back_its_bookings(station, advisor, dispatcher, tmp_path, monkeypatch):
     monkeypatch.setattr(bench, "RESULTS", tmp_path / "latest.md")
     BayFactory(dealer=station, bay_type=BayType.QUICK)
     tech = StaffFactory(skill_grade=2, dealers=[station])
@@ -38,6 +45,7 @@ def test_bench_prints_the_figures_and_rolls_back_its_bookings(station, advisor, 
         VehicleFactory(owner__dealer=station)
     for _ in range(3):
         PartFactory(dealer=station)
+    customers_with_vehicles_bulk(station, bench.BOARD_ORDERS)  # cars for the board's open ROs
 
     out = StringIO()
     call_command("bench", "--repeat", "2", "--fill", "0.5", "--station", station.code, stdout=out)
@@ -52,4 +60,6 @@ def test_bench_prints_the_figures_and_rolls_back_its_bookings(station, advisor, 
     assert Appointment.objects.count() == 0  # the fill was rolled back
     pdf_row = report.split("five-part repair order PDF |")[1].split("|")
     assert float(pdf_row[0]) > 0  # median ms of the five-part PDF
-    assert RepairOrder.objects.count() == 0  # so was the repair order it printed
+    assert RepairOrder.objects.count() == 0  # so was the repair order it printed, and the board's
+    board_row = report.split("dispatch board with 200 open ROs |")[1].split("|")
+    assert float(board_row[0]) > 0 and int(board_row[2]) > 0  # timed, with its query count

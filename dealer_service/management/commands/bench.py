@@ -11,7 +11,11 @@ PostgreSQL with the demo data loaded, e.g. `seed_demo --scale 100`):
   (middleware, form, template), logged in as the station's advisor;
 - the five-part repair order PDF (WeasyPrint) of a realistic RO built on a
   car of the station (6 labour and 8 part lines, walk-around, consent),
-  rendered to bytes; the RO is rolled back with everything else.
+  rendered to bytes; the RO is rolled back with everything else;
+- the workshop's dispatch board with 200 open ROs (two jobs each, spread
+  over the board's columns): its card area, the request every tablet makes
+  every 10 seconds, through the whole request stack, signed in as the
+  station's dispatcher; the ROs are rolled back too.
 
 `--fill 0.6` first books appointments (through the booking service, inside a
 transaction that is rolled back at the end) until each day holds about 60 %
@@ -49,11 +53,15 @@ from reception.models import (
     InquirySheet,
     LineKind,
     RepairOrder,
+    ROStatus,
     WalkAround,
 )
 from reception.services import next_repair_order_number
+from workshop.board import BOARD_STATES
+from workshop.models import Job, JobStatus
 
 RESULTS = Path(settings.BASE_DIR) / "bench" / "results" / "latest.md"
+BOARD_ORDERS = 200
 
 
 class Rollback(Exception):
@@ -103,6 +111,7 @@ class Command(BaseCommand):
                 rows.append(("proposals, 14 days (in-process)", measure(self.proposals(dealer, operation), repeat)))
                 rows.append(("proposal panel (HTTP, whole stack)", measure(self.panel(dealer, operation), repeat)))
                 rows.append(("five-part repair order PDF", measure(self.repair_order_pdf(dealer), repeat)))
+                rows.append(("dispatch board with 200 open ROs", measure(self.board(dealer, BOARD_ORDERS), repeat)))
                 raise Rollback
         except Rollback:
             pass
@@ -157,6 +166,24 @@ class Command(BaseCommand):
 
         def run():
             return documents.repair_order_pdf(documents.for_print(RepairOrder.objects).get(pk=order.pk))
+
+        return run
+
+    @staticmethod
+    def board(dealer: Dealer, count: int) -> Callable[[], object]:
+        dispatcher = StaffMember.objects.filter(dealers=dealer, roles__role=Role.DISPATCHER).first()
+        if dispatcher is None:
+            raise CommandError(f"Station {dealer.code} has no dispatcher to sign in as.")
+        build_board_orders(dealer, count)
+        client = Client(raise_request_exception=True, HTTP_HOST=settings.ALLOWED_HOSTS[0])
+        client.force_login(dispatcher.user)
+        url = reverse("workshop:board")
+
+        def run():
+            response = client.get(url, {"part": "cards"}, secure=True, HTTP_HX_REQUEST="true")
+            if response.status_code != 200:
+                raise CommandError(f"dispatch board answered {response.status_code}")
+            return response
 
         return run
 
@@ -285,3 +312,59 @@ def build_repair_order(dealer: Dealer, *, labour: int = 6, parts: int = 8) -> Re
         recorded_at=now,
     )
     return order
+
+
+def build_board_orders(dealer: Dealer, count: int) -> list[RepairOrder]:
+    """`count` agreed ROs on cars of the station with no open RO, spread over
+    the board's states, each with two jobs. Call it inside a transaction
+    that is rolled back."""
+    advisor = StaffMember.objects.filter(dealers=dealer, roles__role=Role.SERVICE_ADVISOR).first()
+    vehicles = list(
+        Vehicle.objects.filter(dealer=dealer).exclude(repair_orders__status__in=RO_OPEN_STATES).order_by("pk")[:count]
+    )
+    operation = LabourOperation.objects.for_dealer(dealer).active().order_by("code").first()
+    if advisor is None or operation is None or len(vehicles) < count:
+        raise CommandError(f"Station {dealer.code} needs an advisor, an operation and {count} cars without an open RO.")
+    now = timezone.now()
+    first = int(next_repair_order_number(dealer, now).rsplit("-", 1)[1])
+    prefix = f"R{timezone.localtime(now).year}-"
+    orders = RepairOrder.objects.bulk_create(
+        RepairOrder(
+            dealer=dealer,
+            number=f"{prefix}{first + i:05d}",
+            customer_id=vehicle.owner_id,
+            vehicle=vehicle,
+            advisor=advisor,
+            job_type=JobType.REPAIR,
+            status=BOARD_STATES[i % len(BOARD_STATES)],
+            promised_at=now + dt.timedelta(hours=1 + i % 6),
+        )
+        for i, vehicle in enumerate(vehicles)
+    )
+    lines = EstimateLine.objects.bulk_create(
+        EstimateLine(
+            repair_order=order,
+            kind=LineKind.LABOUR,
+            operation=operation,
+            description=operation.name,
+            quantity=operation.flat_rate_hours,
+            unit_price=dealer.labour_rate,
+            amount=pricing.line_amount(operation.flat_rate_hours, dealer.labour_rate, Decimal("0")),
+            position=n,
+        )
+        for order in orders
+        for n in range(2)
+    )
+    technicians = list(StaffMember.objects.filter(dealers=dealer, roles__role=Role.TECHNICIAN)) or [None]
+    Job.objects.bulk_create(
+        Job(
+            dealer=dealer,
+            repair_order_id=line.repair_order_id,
+            estimate_line=line,
+            flat_rate_hours=line.quantity,
+            status=JobStatus.WAITING if line.repair_order.status == ROStatus.OPEN else JobStatus.ASSIGNED,
+            technician=None if line.repair_order.status == ROStatus.OPEN else technicians[i % len(technicians)],
+        )
+        for i, line in enumerate(lines)
+    )
+    return orders
