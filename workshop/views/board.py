@@ -71,8 +71,8 @@ def board(request: HttpRequest) -> HttpResponse:
     return _render(request, fragment=fragment, data=request.GET)
 
 
-@require_POST
 @role_required(*ACTORS)
+@require_POST
 def board_move(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(RepairOrder.objects.for_station(request.station).filter(status__in=BOARD_STATES), pk=pk)
     error = ""
