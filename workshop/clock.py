@@ -131,7 +131,11 @@ def clocked_hours_of(technician: StaffMember, day: dt.date, now: dt.datetime | N
 
 def _locked(job: Job, expected_version: int | None) -> tuple[Job, RepairOrder]:
     ro = RepairOrder.objects.select_for_update().get(pk=job.repair_order_id)
-    locked = Job.objects.select_for_update().select_related("estimate_line", "dealer", "technician").get(pk=job.pk)
+    locked = (
+        Job.objects.select_for_update(of=("self",))
+        .select_related("estimate_line", "dealer", "technician")
+        .get(pk=job.pk)
+    )
     locked.repair_order = ro
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError(
@@ -165,7 +169,8 @@ def _check_may_work(job: Job, ro: RepairOrder) -> None:
         )
     if job.dealer.parallel_jobs:
         return
-    StaffMember.objects.select_for_update().filter(pk=job.technician_id).first()
+    # The technician's row is the lock: two starts for one technician run one after the other.
+    list(StaffMember.objects.select_for_update().filter(pk=job.technician_id))
     running = (
         Job.objects.filter(technician_id=job.technician_id, status=JobStatus.IN_PROGRESS)
         .exclude(pk=job.pk)
