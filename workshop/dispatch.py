@@ -108,7 +108,8 @@ def job_assign(
             _("Jobs of a repair order that is %(status)s cannot be dispatched.")
             % {"status": ROStatus(order.status).label}
         )
-    if JobStatus.ASSIGNED not in JOB_TRANSITIONS[job.status]:
+    # DONE → ASSIGNED exists only for the quality check's rework, not for dispatching.
+    if job.status == JobStatus.DONE or JobStatus.ASSIGNED not in JOB_TRANSITIONS[job.status]:
         raise ValidationError(_("This job is being worked on or finished: it cannot be reassigned now."))
     if not technician.dealers.filter(pk=job.dealer_id).exists() or not technician.has_role(Role.TECHNICIAN):
         raise ValidationError(_("Choose a technician of this station."))

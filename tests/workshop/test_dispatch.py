@@ -195,6 +195,16 @@ def test_a_job_in_progress_cannot_be_reassigned(agreed_order, station, quick_bay
         job_assign(job=job, technician=tech, bay=quick_bay, version=job.version)
 
 
+def test_a_finished_job_cannot_be_reassigned_by_dispatch(agreed_order, station, quick_bay):
+    """Only the quality check's rework sends a finished job back to its technician."""
+    tech = _tech(station, "甲", 2)
+    [job] = jobs_sync(agreed_order)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.DONE, technician=tech)
+    job.refresh_from_db()
+    with pytest.raises(ValidationError):
+        job_assign(job=job, technician=_tech(station, "乙", 2), bay=quick_bay, version=job.version)
+
+
 def test_a_draft_order_has_no_jobs_to_dispatch(priced_order, dispatcher, login):
     response = login(dispatcher).get(reverse("workshop:dispatch", args=[priced_order.pk]))
     assert response.status_code == 200
