@@ -204,25 +204,25 @@ def _check_discount(
         repair_order.discount_approved_by = approver
 
 
-def _save_line(line: EstimateLine) -> EstimateLine:
+def save_line(line: EstimateLine) -> EstimateLine:
     line.amount = pricing.line_amount(line.quantity, line.unit_price, line.discount_percent)
     line.full_clean()
     line.save()
     return line
 
 
-def _next_position(repair_order: RepairOrder) -> int:
+def next_position(repair_order: RepairOrder) -> int:
     last = repair_order.lines.order_by("-position").values_list("position", flat=True).first()
     return (last or 0) + 1
 
 
-def _in_stock(repair_order: RepairOrder, part: Part, quantity: Decimal, *, more: Decimal = Decimal(0)) -> bool:
+def part_in_stock(repair_order: RepairOrder, part: Part, quantity: Decimal, *, more: Decimal = Decimal(0)) -> bool:
     """Enough for this line, after what the estimate's other lines of the part take."""
     available = available_stock([part], repair_order=repair_order)[part.pk]
     return available - more >= quantity
 
 
-def _other_lines_quantity(repair_order: RepairOrder, part: Part, exclude_pk: int | None = None) -> Decimal:
+def other_lines_quantity(repair_order: RepairOrder, part: Part, exclude_pk: int | None = None) -> Decimal:
     qs = repair_order.lines.filter(part=part, in_stock=True)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
@@ -247,7 +247,7 @@ def labour_line_add(
     quantity = operation.flat_rate_hours if hours in (None, "") else _decimal(hours, "quantity", _("Hours"))
     price = ro.dealer.labour_rate if rate in (None, "") else _decimal(rate, "unit_price", _("Rate"))
     _check_numbers(quantity, price, Decimal(0))
-    return _save_line(
+    return save_line(
         EstimateLine(
             repair_order=ro,
             kind=LineKind.LABOUR,
@@ -256,7 +256,7 @@ def labour_line_add(
             quantity=quantity,
             unit_price=price,
             pay_type=pay_type,
-            position=_next_position(ro),
+            position=next_position(ro),
         )
     )
 
@@ -280,8 +280,8 @@ def part_line_add(
     quantity = _decimal(quantity, "quantity", _("Quantity"))
     price = part.unit_price if unit_price in (None, "") else _decimal(unit_price, "unit_price", _("Unit price"))
     _check_numbers(quantity, price, Decimal(0))
-    in_stock = _in_stock(ro, part, quantity, more=_other_lines_quantity(ro, part))
-    return _save_line(
+    in_stock = part_in_stock(ro, part, quantity, more=other_lines_quantity(ro, part))
+    return save_line(
         EstimateLine(
             repair_order=ro,
             kind=LineKind.PART,
@@ -293,7 +293,7 @@ def part_line_add(
             unit_price=price,
             in_stock=in_stock,
             pay_type=pay_type,
-            position=_next_position(ro),
+            position=next_position(ro),
         )
     )
 
@@ -320,7 +320,7 @@ def free_part_line_add(
     quantity = _decimal(quantity, "quantity", _("Quantity"))
     price = _decimal(unit_price, "unit_price", _("Unit price"))
     _check_numbers(quantity, price, Decimal(0))
-    return _save_line(
+    return save_line(
         EstimateLine(
             repair_order=ro,
             kind=LineKind.PART,
@@ -331,7 +331,7 @@ def free_part_line_add(
             unit_price=price,
             in_stock=False,
             pay_type=pay_type,
-            position=_next_position(ro),
+            position=next_position(ro),
         )
     )
 
@@ -379,8 +379,8 @@ def line_update(
     ro.save(update_fields=["discount_reason", "discount_approved_by"])
     line.quantity, line.unit_price, line.discount_percent, line.pay_type = quantity, price, discount, pay_type
     if line.part_id and not line.free_text:
-        line.in_stock = _in_stock(ro, line.part, quantity, more=_other_lines_quantity(ro, line.part, line.pk))
-    return _save_line(line)
+        line.in_stock = part_in_stock(ro, line.part, quantity, more=other_lines_quantity(ro, line.part, line.pk))
+    return save_line(line)
 
 
 @transaction.atomic
@@ -595,14 +595,14 @@ def consent_record(
         consent.signature.save(f"{ro.number}-{now:%Y%m%d%H%M%S}.png", ContentFile(signature_png), save=False)
     consent.full_clean()
     consent.save()
-    notice, order = _hand_parts_over(ro, consent, lines, by=by)
+    notice, order = hand_parts_over(ro, consent, lines, by=by)
     if ro.status == ROStatus.DRAFT:
         repair_order_transition(repair_order=ro, to=ROStatus.OPEN, by=by, now=now, note=_("Estimate agreed"))
     repair_order.status = ro.status
     return ConsentOutcome(consent=consent, notice=notice, parts_order=order)
 
 
-def _hand_parts_over(ro: RepairOrder, consent: ConsentRecord, lines: list[EstimateLine], *, by):
+def hand_parts_over(ro: RepairOrder, consent: ConsentRecord, lines: list[EstimateLine], *, by):
     handled = _lines_with_parts_clerk(ro)
     parts = [x for x in lines if x.kind == LineKind.PART and x.pk not in handled]
     in_stock = [x for x in parts if x.in_stock and x.part_id and not x.free_text]

@@ -292,7 +292,7 @@ def walk_around_belongings(
     return walk_around
 
 
-def _checked_image(upload: UploadedFile) -> tuple[str, Image.Image]:
+def checked_image(upload: UploadedFile) -> tuple[str, Image.Image]:
     """Refuse anything that is not a real picture of a sensible size."""
     if upload.size > MAX_PHOTO_BYTES:
         raise ValidationError(
@@ -333,7 +333,7 @@ def walk_around_photo_add(
     *, repair_order: RepairOrder, upload: UploadedFile, caption: str = "", by=None
 ) -> WalkAroundPhoto:
     _ro, walk_around = _open_for_change(repair_order)
-    fmt, image = _checked_image(upload)
+    fmt, image = checked_image(upload)
     extension = {"JPEG": "jpg", "MPO": "jpg"}.get(fmt, fmt.lower())
     photo = WalkAroundPhoto(walk_around=walk_around, caption=caption.strip())
     photo.image.save(f"{repair_order.number}.{extension}", upload, save=False)

@@ -20,7 +20,7 @@ from dealers.models import Dealer
 from reception.models import EstimateLine, InquirySheet, LineKind
 
 # One set of rules for what counts as a photo: the walk-around's.
-from reception.walkaround import _checked_image as checked_image
+from reception.walkaround import checked_image as checked_image
 from workshop.models import FaultCase, FaultCasePhoto, Job, JobStatus
 
 MAX_PHOTOS = 6

@@ -41,17 +41,17 @@ from django.utils.translation import gettext as _
 from dealers.models import LabourOperation, Part, StaffMember
 from reception import pricing
 from reception.estimates import (
-    _hand_parts_over,
-    _in_stock,
-    _next_position,
-    _other_lines_quantity,
-    _save_line,
     agreed_snapshot,
     consent_covers,
+    hand_parts_over,
+    next_position,
+    other_lines_quantity,
+    part_in_stock,
+    save_line,
 )
 from reception.models import ConsentMethod, ConsentRecord, EstimateLine, LineKind, RepairOrder, ROStatus
 from reception.services import repair_order_transition
-from reception.walkaround import _checked_image
+from reception.walkaround import checked_image
 from workshop.jobs import consented_line_ids, jobs_sync
 from workshop.models import (
     Decision,
@@ -194,7 +194,7 @@ def finding_record(
         raise ValidationError({"lines": _("Propose at least one operation or part.")})
     if len(proposed) > MAX_LINES:
         raise ValidationError({"lines": _("At most %(count)s lines per finding.") % {"count": MAX_LINES}})
-    checked = [_checked_image(upload) for upload in photos]  # all refused before anything is written
+    checked = [checked_image(upload) for upload in photos]  # all refused before anything is written
 
     finding = Finding(
         dealer=ro.dealer,
@@ -339,11 +339,11 @@ def _estimate_line(ro: RepairOrder, line: FindingLine) -> EstimateLine:
         part_number=line.part.number if line.part else "",
         quantity=line.quantity,
         unit_price=line.unit_price,
-        position=_next_position(ro),
+        position=next_position(ro),
     )
     if line.part is not None:
-        estimate_line.in_stock = _in_stock(ro, line.part, line.quantity, more=_other_lines_quantity(ro, line.part))
-    return _save_line(estimate_line)
+        estimate_line.in_stock = part_in_stock(ro, line.part, line.quantity, more=other_lines_quantity(ro, line.part))
+    return save_line(estimate_line)
 
 
 def _base_consent(ro: RepairOrder) -> ConsentRecord | None:
@@ -524,7 +524,7 @@ def finding_decide(
             recorder=recorder,
             now=now,
         )
-        _hand_parts_over(ro, consent, estimate_lines, by=recorder)
+        hand_parts_over(ro, consent, estimate_lines, by=recorder)
         for line, estimate_line in zip(approved, estimate_lines, strict=True):
             line.estimate_line, line.consent = estimate_line, consent
     today = timezone.localtime(now).date()
