@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     CONFIRMATION_1H = "confirmation_1h", _("Advisor's confirmation (1 h before)")
     NO_SHOW = "no_show", _("No-show call")
     PREPARATION_PROBLEM = "preparation_problem", _("Preparation problem: tell the customer")
+    PARTS_ARRIVED = "parts_arrived", _("Ordered parts arrived: tell the customer")
 
 
 CONFIRMATIONS = (Kind.CONFIRMATION_72H, Kind.CONFIRMATION_24H, Kind.CONFIRMATION_1H)
@@ -62,6 +63,7 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     },
     Kind.NO_SHOW: (Outcome.RESCHEDULED, Outcome.INFORMED, Outcome.UNREACHABLE),
     Kind.PREPARATION_PROBLEM: (Outcome.INFORMED, Outcome.RESCHEDULED, Outcome.CANCELLED, Outcome.UNREACHABLE),
+    Kind.PARTS_ARRIVED: (Outcome.INFORMED, Outcome.UNREACHABLE),
 }
 
 

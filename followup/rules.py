@@ -23,6 +23,7 @@ from appointments.models import Status as AppointmentStatus
 from appointments.selectors import preparation_problems
 from dealers.models import Dealer, Role
 from followup.models import CONFIRMATIONS, Channel, ContactTask, Kind, TaskStatus
+from reception.models import RO_OPEN_STATES, PartsOrder, PartsOrderStatus
 
 # How long a no-show call stays on the list: the customer is tried for three
 # days (SPEC.md "Outbound contact rules": three tries within three to five days).
@@ -191,6 +192,51 @@ def preparation_problem(now: dt.datetime) -> int:
     return created + solved.update(status=TaskStatus.EXPIRED, closed_at=now)
 
 
+# How long the advisor has to tell the customer that ordered parts arrived.
+PARTS_ARRIVED_CALL_DAYS = 2
+
+
+def parts_arrived(now: dt.datetime) -> int:
+    """When the parts clerk marks a parts order arrived, the RO's advisor tells
+    the customer (SPEC.md step 3: "notify the customer on arrival"). One call
+    per order; orders of repair orders no longer open need none."""
+    window = dt.timedelta(days=PARTS_ARRIVED_CALL_DAYS)
+    arrived = (
+        PartsOrder.objects.filter(
+            status=PartsOrderStatus.ARRIVED,
+            arrived_at__lte=now,
+            arrived_at__gt=now - window,
+            repair_order__status__in=RO_OPEN_STATES,
+        )
+        .select_related("repair_order")
+        .only(
+            "pk",
+            "arrived_at",
+            "dealer_id",
+            "repair_order__customer_id",
+            "repair_order__vehicle_id",
+            "repair_order__advisor_id",
+        )
+    )
+    order_type = ContentType.objects.get_for_model(PartsOrder)
+    return _ensure(
+        ContactTask(
+            kind=Kind.PARTS_ARRIVED,
+            dealer_id=order.dealer_id,
+            customer_id=order.repair_order.customer_id,
+            vehicle_id=order.repair_order.vehicle_id,
+            source_type=order_type,
+            source_id=order.pk,
+            dedupe_key=dedupe_key(Kind.PARTS_ARRIVED, order.pk, order.arrived_at),
+            due_from=order.arrived_at,
+            due_until=order.arrived_at + window,
+            assignee_id=order.repair_order.advisor_id,
+            role=Role.SERVICE_ADVISOR,
+        )
+        for order in arrived
+    )
+
+
 def _open_appointment_tasks(appointments: QuerySet[Appointment]) -> QuerySet[ContactTask]:
     return ContactTask.objects.open().filter(source_type=_appointment_type(), source_id__in=appointments.values("pk"))
 
@@ -239,6 +285,7 @@ RULES = [
     confirmation_1h,
     no_show_call,
     preparation_problem,
+    parts_arrived,
     past_due,
 ]
 
