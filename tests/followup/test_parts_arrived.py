@@ -53,3 +53,13 @@ def test_the_call_expires_after_its_days(order):
     parts_arrived(now)
     past_due(now + dt.timedelta(days=PARTS_ARRIVED_CALL_DAYS))
     assert ContactTask.objects.get().status == TaskStatus.EXPIRED
+
+
+def test_the_call_shows_on_the_advisors_call_list(order, repair_order, advisor, login):
+    from django.urls import reverse
+
+    _arrive(order, timezone.now() - dt.timedelta(minutes=5))
+    parts_arrived(timezone.now())
+    page = login(advisor).get(reverse("followup:calls"))
+    assert page.status_code == 200
+    assert repair_order.vehicle.plate in page.content.decode()
