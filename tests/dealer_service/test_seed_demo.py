@@ -294,7 +294,7 @@ def test_the_database_holds_the_generated_rows(small):
 
 
 @pytest.mark.django_db
-def test_a_week_of_appointments_is_booked_within_capacity_and_only_once(small):
+def test_a_week_of_appointments_and_cars_in_the_workshop_are_made_once(small):
     from appointments import capacity
     from appointments.models import Appointment
 
@@ -308,5 +308,12 @@ def test_a_week_of_appointments_is_booked_within_capacity_and_only_once(small):
         assert all(day.booked_hours <= day.capacity_hours + 1e-6 for day in calendar.days())
     assert all(a.preparation for a in upcoming.select_related("preparation"))
 
+    from reception.models import RepairOrder, ROStatus
+
+    on_the_board = set(RepairOrder.objects.values_list("status", flat=True))
+    assert {ROStatus.DRAFT, ROStatus.OPEN, ROStatus.IN_PROGRESS} <= on_the_board  # cars at every stage
+    orders = RepairOrder.objects.count()
+
     seed(appointments=True)
     assert Appointment.objects.count() == upcoming.count()
+    assert RepairOrder.objects.count() == orders

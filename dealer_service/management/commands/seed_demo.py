@@ -47,6 +47,15 @@ from dealers.models import (
     StaffMember,
     StaffRole,
 )
+from reception import estimates
+from reception import services as reception_services
+from reception.models import RepairOrder
+from workshop import dispatch
+from workshop.clock import job_finish, job_start
+from workshop.dispatch import job_assign
+from workshop.jobs import jobs_sync
+from workshop.models import Job
+from workshop.quality import quality_check_open
 
 BATCH_SIZE = 2_000
 # Apps whose master data a service manager edits in the admin.
@@ -101,6 +110,7 @@ def seed(*, scale: int, today: dt.date, appointments: bool = True) -> Counter[st
     seed_customers(stations=stations, data=data, count=scale * demo.CUSTOMERS_PER_SCALE, created=created)
     if appointments:
         created["appointments"] += seed_appointments(stations=stations, now=timezone.now())
+        created["repair orders"] += seed_workshop(stations=stations, now=timezone.now())
     return created
 
 
@@ -479,6 +489,89 @@ def seed_appointments(*, stations: dict[str, Dealer], now: dt.datetime) -> int:
     return booked
 
 
+# -- cars in the workshop ------------------------------------------------------------------
+
+# What the demo board shows per station: (how many, how far each got).
+WORKSHOP_STAGES = (
+    (1, "draft"),  # estimate not agreed yet
+    (2, "agreed"),  # waiting for dispatch
+    (1, "assigned"),
+    (3, "started"),  # in progress on the clock
+    (1, "finished"),  # all jobs done: in the quality check
+)
+
+
+def seed_workshop(*, stations: dict[str, Dealer], now: dt.datetime) -> int:
+    """Walk-in repair orders at every stage of the workshop, made through the
+    real services (estimate, consent, dispatch, clock, quality check), so the
+    dispatch board, the technicians' lists and the parts clerk's notices have
+    cars on them. Skipped for a station that already has repair orders."""
+    opened = 0
+    for position, dealer in enumerate(stations.values()):
+        if RepairOrder.objects.filter(dealer=dealer).exists():
+            continue
+        rng = random.Random(demo.SEED + 100 + position)
+        advisor = StaffMember.objects.filter(dealers=dealer, roles__role="advisor").order_by("pk").first()
+        dispatcher = StaffMember.objects.filter(dealers=dealer, roles__role="dispatcher").order_by("pk").first()
+        packages = list(ServicePackage.objects.filter(dealer=dealer, job_type="maintenance").order_by("pk"))
+        technicians = dispatch.on_duty(dealer, timezone.localtime(now, ZoneInfo(dealer.time_zone)).date())
+        bays = dispatch.bays_for(dealer, "maintenance")
+        if not (advisor and dispatcher and packages and technicians and bays):
+            continue
+        # The last vehicles of the station: the demo appointments take the first ones.
+        cars = iter(Vehicle.objects.filter(dealer=dealer).select_related("owner").order_by("-pk")[:20])
+        free_technicians = iter(technicians)
+        for count, stage in WORKSHOP_STAGES:
+            for _ in range(count):
+                vehicle = next(cars)
+                try:
+                    with transaction.atomic():
+                        _workshop_car(
+                            dealer,
+                            vehicle,
+                            stage,
+                            advisor,
+                            dispatcher,
+                            rng.choice(packages),
+                            free_technicians,
+                            bays[0],
+                            now,
+                        )
+                except (ValidationError, StopIteration):
+                    continue
+                opened += 1
+    return opened
+
+
+def _workshop_car(dealer, vehicle, stage, advisor, dispatcher, package, technicians, bay, now) -> None:
+    order = reception_services.repair_order_open_walk_in(
+        vehicle=vehicle, advisor=advisor, job_type="maintenance", by=advisor.user, now=now, purpose=package.name
+    )
+    estimates.package_add(repair_order=order, package=package, by=advisor.user)
+    RepairOrder.objects.filter(pk=order.pk).update(promised_at=now + dt.timedelta(hours=3))
+    if stage == "draft":
+        return
+    estimates.consent_record(
+        repair_order=order, method="printed", signed_by_name=vehicle.owner.name, by=advisor.user, now=now
+    )
+    jobs = jobs_sync(order)
+    if stage == "agreed":
+        return
+    technician = next(technicians)
+    for job in jobs:
+        job_assign(job=job, technician=technician, bay=bay, version=job.version, by=dispatcher.user, now=now)
+    if stage == "assigned":
+        return
+    for job in Job.objects.filter(repair_order=order).order_by("pk"):
+        job_start(job=job, by=technician, now=now)
+        if stage != "finished":
+            return  # one job on the clock: a technician works one at a time
+        job_finish(
+            job=job, by=technician, cause_found="按保养手册检查", work_done="已按项目完成", result="正常", now=now
+        )
+    quality_check_open(repair_order=order, by=dispatcher.user, now=now)
+
+
 def summary(created: Counter[str]) -> str:
     """Rows of the demo stations now in the database, and how many this run added."""
     User = get_user_model()
@@ -498,6 +591,7 @@ def summary(created: Counter[str]) -> str:
         "ownerships": Ownership.objects.filter(vehicle__dealer__code__in=codes).count(),
         "odometer readings": OdometerReading.objects.filter(vehicle__dealer__code__in=codes).count(),
         "appointments": Appointment.objects.filter(**at_stations).count(),
+        "repair orders": RepairOrder.objects.filter(**at_stations).count(),
     }
     lines = ["Demo data (total, added by this run):"]
     lines += [f"  {label:<20}{total:>9,}  (+{created[label]:,})" for label, total in totals.items()]
