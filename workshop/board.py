@@ -18,19 +18,11 @@ from django.utils.translation import pgettext_lazy
 
 from appointments.capacity import BAYS_FOR_JOB
 from dealers.models import Dealer
-from reception.models import RO_TRANSITIONS, RepairOrder, ROStatus, WaitingMode
+from reception.models import RO_OPEN_STATES, RO_TRANSITIONS, RepairOrder, ROStatus, WaitingMode
 from workshop.models import Job, JobStatus
 
 # Repair orders on the board: past draft, not yet handed back.
-BOARD_STATES = (
-    ROStatus.OPEN,
-    ROStatus.IN_PROGRESS,
-    ROStatus.WAITING_APPROVAL,
-    ROStatus.WAITING_PARTS,
-    ROStatus.QUALITY_CHECK,
-    ROStatus.REWORK,
-    ROStatus.READY,
-)
+BOARD_STATES = tuple(state for state in RO_OPEN_STATES if state != ROStatus.DRAFT)
 
 DISPATCH = "dispatch"
 # Column key and heading, left to right. The keys of the later columns are

@@ -8,6 +8,7 @@ from appointments import documents, selectors
 from appointments.models import Appointment
 from appointments.views.booking import READERS
 from dealers.access import role_required
+from dealers.http import pdf_response
 
 
 @role_required(*READERS)
@@ -17,7 +18,4 @@ def registration_form(request: HttpRequest, pk: int) -> HttpResponse:
     except Appointment.DoesNotExist:
         raise Http404 from None
     pdf = documents.registration_pdf(appointment, base_url=request.build_absolute_uri("/"))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    # Opens in the browser's viewer, from where it is printed.
-    response["Content-Disposition"] = f'inline; filename="registration-{appointment.number}.pdf"'
-    return response
+    return pdf_response(pdf, f"registration-{appointment.number}.pdf")

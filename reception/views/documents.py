@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 
 from dealers.access import role_required
+from dealers.http import pdf_response
 from dealers.models import Role
 from reception import documents
 from reception.models import RepairOrder
@@ -24,10 +25,7 @@ def repair_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     except RepairOrder.DoesNotExist:
         raise Http404 from None
     pdf = documents.repair_order_pdf(order, base_url=request.build_absolute_uri("/"))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    # Opens in the browser's viewer, from where it is printed.
-    response["Content-Disposition"] = f'inline; filename="repair-order-{order.number}.pdf"'
-    return response
+    return pdf_response(pdf, f"repair-order-{order.number}.pdf")
 
 
 urlpatterns = [
