@@ -98,6 +98,65 @@ class Dealer(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
 
+    # Follow-up (step 7, SPEC.md "Outbound contact rules" and "Reminders").
+    callback_days = models.PositiveSmallIntegerField(
+        _("after-sales callback within (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    survey_answer_hours = models.PositiveSmallIntegerField(
+        _("answer a dissatisfied customer within (hours)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+    )
+    first_maintenance_months = models.PositiveSmallIntegerField(
+        _("first maintenance (months after sale)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(24)]
+    )
+    maintenance_interval_km = models.PositiveIntegerField(
+        _("maintenance interval (km)"),
+        default=10_000,
+        validators=[MinValueValidator(1_000), MaxValueValidator(100_000)],
+    )
+    maintenance_interval_months = models.PositiveSmallIntegerField(
+        _("maintenance interval (months)"), default=6, validators=[MinValueValidator(1), MaxValueValidator(36)]
+    )
+    reminder_lead_days = models.PositiveSmallIntegerField(
+        _("remind before a due date (days)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("Scheduled maintenance and declined work: the reminder comes this many days before."),
+    )
+    warranty_first_days = models.PositiveSmallIntegerField(
+        _("first warranty-expiry reminder (days before)"), default=30, validators=[MaxValueValidator(365)]
+    )
+    warranty_second_days = models.PositiveSmallIntegerField(
+        _("second warranty-expiry reminder (days before)"), default=14, validators=[MaxValueValidator(365)]
+    )
+    dormant_months = models.PositiveSmallIntegerField(
+        _("dormant after (months without a visit)"), default=6, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    lost_months = models.PositiveSmallIntegerField(
+        _("lost after (months without a visit)"), default=12, validators=[MinValueValidator(2), MaxValueValidator(120)]
+    )
+    new_owner_days = models.PositiveSmallIntegerField(
+        _("new-owner callback (days after sale)"), default=5, validators=[MaxValueValidator(60)]
+    )
+    call_attempts = models.PositiveSmallIntegerField(
+        _("call attempts before SMS or letter"), default=3, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    call_retry_days = models.PositiveSmallIntegerField(
+        _("spread the attempts over (days)"), default=5, validators=[MinValueValidator(1), MaxValueValidator(14)]
+    )
+    calls_from = models.TimeField(_("calls from"), default=dt.time(9, 0))
+    calls_until = models.TimeField(_("calls until"), default=dt.time(20, 0))
+    calls_blocked_from = models.TimeField(
+        _("no calls from"), null=True, blank=True, default=dt.time(12, 0), help_text=_("Rest time or peak hours.")
+    )
+    calls_blocked_until = models.TimeField(_("no calls until"), null=True, blank=True, default=dt.time(14, 0))
+    conversion_window_days = models.PositiveSmallIntegerField(
+        _("a reminder counts as converted within (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+    )
+
     objects = DealerQuerySet.as_manager()
 
     class Meta:
@@ -107,6 +166,21 @@ class Dealer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.warranty_second_days >= self.warranty_first_days:
+            errors["warranty_second_days"] = _("The second reminder comes after the first: fewer days before.")
+        if self.lost_months <= self.dormant_months:
+            errors["lost_months"] = _("A customer is lost later than dormant: more months.")
+        if self.calls_from >= self.calls_until:
+            errors["calls_until"] = _("Calls end after they start.")
+        if (self.calls_blocked_from is None) != (self.calls_blocked_until is None):
+            errors["calls_blocked_until"] = _("Give both ends of the blocked time, or neither.")
+        elif self.calls_blocked_from and self.calls_blocked_from >= self.calls_blocked_until:
+            errors["calls_blocked_until"] = _("The blocked time ends after it starts.")
+        if errors:
+            raise ValidationError(errors)
 
     def opening_hours_on(self, day: dt.date) -> tuple[dt.time, dt.time] | None:
         """Opening and closing time on a day, or None when closed."""

@@ -22,6 +22,7 @@ from appointments.models import ACTIVE, Appointment
 from appointments.models import Status as AppointmentStatus
 from appointments.selectors import preparation_problems
 from dealers.models import Dealer, Role
+from followup import campaigns, reminders
 from followup.models import CONFIRMATIONS, Channel, ContactTask, Kind, TaskStatus
 from reception.models import RO_OPEN_STATES, PartsOrder, PartsOrderStatus
 
@@ -286,6 +287,8 @@ RULES = [
     no_show_call,
     preparation_problem,
     parts_arrived,
+    *reminders.RULES,
+    *campaigns.RULES,
     past_due,
 ]
 

@@ -591,3 +591,156 @@ class PartsIssueLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.estimate_line} × {self.quantity}"
+
+
+# --- step 6: delivery and billing ------------------------------------------------------------
+
+
+class OldParts(models.TextChoices):
+    RETURNED = "returned", _("Shown and returned to the customer")
+    DISPOSED = "disposed", _("Shown and disposed of by us (customer agreed)")
+    WARRANTY = "warranty", _("Kept for the warranty claim")
+    NONE = "none", _("No parts replaced")
+
+
+class Delivery(models.Model):
+    """The delivery talk in front of the car (交车): what was explained, what
+    happened to the old parts, where the car is parked."""
+
+    repair_order = models.OneToOneField(RepairOrder, on_delete=models.PROTECT, related_name="delivery")
+    work_explained = models.BooleanField(_("work done explained"), default=False)
+    invoice_explained = models.BooleanField(_("invoice composition explained"), default=False)
+    recommendations_explained = models.BooleanField(_("faults found but not fixed explained"), default=False)
+    beyond_order_note = models.CharField(_("done beyond the order"), max_length=300, blank=True)
+    old_parts = models.CharField(_("old parts"), max_length=10, choices=OldParts.choices)
+    old_parts_note = models.CharField(_("old parts note"), max_length=200, blank=True)
+    parking_spot = models.CharField(_("parking spot"), max_length=20)
+    customer_remarks = models.CharField(_("customer's remarks"), max_length=300, blank=True)
+    explained_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    explained_at = models.DateTimeField(_("explained at"))
+    delivered_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.repair_order.number} {self.parking_spot}"
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", pgettext_lazy("document", "Invoice")
+    CREDIT = "credit", _("Credit note")
+
+
+class InvoiceStatus(models.TextChoices):
+    ISSUED = "issued", pgettext_lazy("invoice", "Issued, not paid")
+    PAID = "paid", pgettext_lazy("invoice", "Paid")
+    CREDITED = "credited", pgettext_lazy("invoice", "Credited")
+
+
+class InvoiceQuerySet(StationScopedQuerySet):
+    def invoices(self):
+        return self.filter(kind=InvoiceKind.INVOICE)
+
+
+class Invoice(models.Model):
+    """结算单: made from the consented lines only, numbered per station and
+    year without gaps, never edited after payment (a credit note, an invoice
+    of kind CREDIT with negative amounts, corrects it)."""
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(_("number"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=8, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    repair_order = models.ForeignKey(RepairOrder, on_delete=models.PROTECT, related_name="invoices")
+    credit_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_note"
+    )
+    consent = models.ForeignKey(
+        ConsentRecord, on_delete=models.PROTECT, related_name="+", verbose_name=_("covered by consent")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED)
+    labour = models.DecimalField(_("labour"), max_digits=12, decimal_places=2)
+    parts = models.DecimalField(_("parts"), max_digits=12, decimal_places=2)
+    net = models.DecimalField(_("net"), max_digits=12, decimal_places=2)
+    vat = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    customer_total = models.DecimalField(_("charged to the customer"), max_digits=12, decimal_places=2)
+    deposit = models.DecimalField(_("deposit deducted"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    amount_due = models.DecimalField(_("to pay"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("issued at"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "pk"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.UniqueConstraint(fields=["dealer", "number"], name="invoice_number_per_station"),
+            # One invoice in force per repair order: a new one only after a credit note.
+            models.UniqueConstraint(
+                fields=["repair_order"],
+                condition=Q(kind="invoice") & ~Q(status="credited"),
+                name="one_invoice_in_force_per_repair_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="invoice", credit_of__isnull=True) | Q(kind="credit", credit_of__isnull=False),
+                name="invoice_credit_note_points_back",
+            ),
+        ]
+        indexes = [models.Index(fields=["dealer", "-issued_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(models.Model):
+    """A copy of one consented estimate line as invoiced: later edits of the
+    estimate never change an issued invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    estimate_line = models.ForeignKey(EstimateLine, on_delete=models.PROTECT, null=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=6, choices=LineKind.choices)
+    description = models.CharField(_("description"), max_length=160)
+    part_number = models.CharField(_("part number"), max_length=40, blank=True)
+    quantity = models.DecimalField(_("quantity / hours"), max_digits=8, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price / rate"), max_digits=10, decimal_places=2)
+    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=Decimal("0"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    vat = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
+    pay_type = models.CharField(_("paid by"), max_length=10, choices=PayType.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["invoice", "position", "pk"]
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Payment(models.Model):
+    """One payment against an invoice (several make a split payment)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(_("method"), max_length=12, choices=PaymentMethod.choices)
+    amount = models.DecimalField(
+        _("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        ordering = ["invoice", "received_at", "pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice.number} {self.get_method_display()} ¥{self.amount}"

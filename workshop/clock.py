@@ -189,10 +189,10 @@ def _check_may_work(job: Job, ro: RepairOrder) -> None:
         )
 
 
-def _move(job: Job, to: str, kind: str, now: dt.datetime, *, reason: str = "", **fields) -> Job:
+def _move(job: Job, to: str, kind: str, now: dt.datetime, *, by: StaffMember, reason: str = "", **fields) -> Job:
     if to not in JOB_TRANSITIONS[job.status]:  # callers check first; kept as the last word
         raise ValidationError(_("This job cannot change that way."), code="transition")
-    ClockEvent.objects.create(job=job, technician_id=job.technician_id, kind=kind, reason=reason, at=now)
+    ClockEvent.objects.create(job=job, technician_id=job.technician_id, kind=kind, reason=reason, at=now, pressed_by=by)
     job.status = to
     job.version += 1
     for name, value in fields.items():
@@ -218,7 +218,7 @@ def job_start(*, job: Job, by: StaffMember, now: dt.datetime | None = None, expe
         repair_order_transition(
             repair_order=ro, to=ROStatus.IN_PROGRESS, by=by.user, now=now, note=_("First job started")
         )
-    return _move(job, JobStatus.IN_PROGRESS, ClockKind.START, now, finished_at=None)
+    return _move(job, JobStatus.IN_PROGRESS, ClockKind.START, now, by=by, finished_at=None)
 
 
 @transaction.atomic
@@ -233,7 +233,7 @@ def job_pause(
         raise ValidationError(_("Only a job in progress can be paused."), code="job_state")
     if reason not in PauseReason.values:
         raise ValidationError({"reason": _("Choose why the job is paused.")}, code="reason")
-    return _move(job, JobStatus.PAUSED, ClockKind.PAUSE, now, reason=reason)
+    return _move(job, JobStatus.PAUSED, ClockKind.PAUSE, now, by=by, reason=reason)
 
 
 @transaction.atomic
@@ -246,7 +246,7 @@ def job_resume(
     if job.status != JobStatus.PAUSED:
         raise ValidationError(_("Only a paused job can be resumed."), code="job_state")
     _check_may_work(job, ro)
-    return _move(job, JobStatus.IN_PROGRESS, ClockKind.RESUME, now)
+    return _move(job, JobStatus.IN_PROGRESS, ClockKind.RESUME, now, by=by)
 
 
 @transaction.atomic
@@ -281,4 +281,4 @@ def job_finish(
     errors = {name: message for name, message in missing.items() if not texts[name]}
     if errors:
         raise ValidationError(errors)
-    return _move(job, JobStatus.DONE, ClockKind.FINISH, now, finished_at=now, **texts)
+    return _move(job, JobStatus.DONE, ClockKind.FINISH, now, by=by, finished_at=now, **texts)

@@ -105,6 +105,10 @@ class ClockEvent(models.Model):
     kind = models.CharField(_("event"), max_length=8, choices=ClockKind.choices)
     reason = models.CharField(_("reason"), max_length=20, choices=PauseReason.choices, blank=True)
     at = models.DateTimeField(_("at"))
+    # Who pressed the button: the technician, or the dispatcher for them.
+    pressed_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("pressed by")
+    )
 
     class Meta:
         ordering = ["job", "at", "pk"]
