@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from followup import views
 
@@ -6,4 +6,5 @@ app_name = "followup"
 urlpatterns = [
     path("calls/", views.calls, name="calls"),
     path("calls/<int:pk>/outcome/", views.outcome, name="outcome"),
+    path("campaigns/", include("followup.campaign_urls")),
 ]
