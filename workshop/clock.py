@@ -45,7 +45,8 @@ from dealers.models import Role, StaffMember
 from reception.models import RepairOrder, ROStatus
 from reception.services import repair_order_transition
 from workshop.jobs import line_is_consented
-from workshop.models import JOB_TRANSITIONS, ClockEvent, ClockKind, Job, JobStatus, PauseReason
+from workshop.models import JOB_TRANSITIONS, ClockEvent, ClockKind, Finding, Job, JobStatus, PauseReason
+from workshop.quality import OPENABLE_STATES, quality_check_open
 
 # RO states in which a job may be started or resumed.
 WORKSHOP_STATES = frozenset({ROStatus.OPEN, ROStatus.IN_PROGRESS, ROStatus.REWORK})
@@ -281,4 +282,20 @@ def job_finish(
     errors = {name: message for name, message in missing.items() if not texts[name]}
     if errors:
         raise ValidationError(errors)
-    return _move(job, JobStatus.DONE, ClockKind.FINISH, now, by=by, finished_at=now, **texts)
+    job = _move(job, JobStatus.DONE, ClockKind.FINISH, now, by=by, finished_at=now, **texts)
+    _open_quality_check_when_all_done(job.repair_order_id, by=by, now=now)
+    return job
+
+
+def _open_quality_check_when_all_done(repair_order_id: int, *, by: StaffMember, now: dt.datetime) -> None:
+    """The last job finished (SPEC.md step 5): the car goes to the quality
+    check by itself, unless additional work still waits for the customer's
+    decision (its approved lines become jobs of their own)."""
+    ro = RepairOrder.objects.select_for_update().get(pk=repair_order_id)
+    if ro.status not in OPENABLE_STATES:
+        return
+    if Job.objects.filter(repair_order=ro).exclude(status=JobStatus.DONE).exists():
+        return
+    if Finding.objects.filter(repair_order=ro).undecided().exists():
+        return
+    quality_check_open(repair_order=ro, by=by.user, now=now)

@@ -319,3 +319,48 @@ def test_one_technicians_intervals_never_overlap_without_parallel_jobs(station, 
         if timezone.localdate(end) == DAY:
             assert abs(per_job - clocked_hours_of(technician, DAY, now=end)) <= Decimal("0.02")
         transaction.set_rollback(True)
+
+
+# --- the last job hands the car to the quality check ----------------------------------------
+
+
+def test_finishing_the_last_job_opens_the_quality_check(station, advisor, technician):
+    first, second = assigned_jobs(station, advisor, technician, labour=2)
+    job_start(job=first, by=technician, now=at(0))
+    job_finish(job=first, by=technician, now=at(1), **REPORT)
+    ro = RepairOrder.objects.get(pk=first.repair_order_id)
+    assert ro.status == ROStatus.IN_PROGRESS  # one job still to do
+    job_start(job=second, by=technician, now=at(1.1))
+    job_finish(job=second, by=technician, now=at(2), **REPORT)
+    ro.refresh_from_db()
+    assert ro.status == ROStatus.QUALITY_CHECK
+    check = ro.quality_checks.get()
+    assert check.round == 1 and check.items.filter(job__isnull=False).count() == 2
+
+
+def test_an_undecided_finding_keeps_the_car_from_the_quality_check(station, advisor, technician):
+    from workshop.models import Finding, FindingLine, Urgency
+
+    [job] = assigned_jobs(station, advisor, technician)
+    job_start(job=job, by=technician, now=at(0))
+    finding = Finding.objects.create(
+        dealer=station,
+        repair_order_id=job.repair_order_id,
+        job=job,
+        description="刹车片磨损到极限",
+        urgency=Urgency.RED,
+        found_by=technician,
+        found_at=at(0.5),
+    )
+    FindingLine.objects.create(
+        finding=finding, kind=LineKind.LABOUR, description="更换前刹车片", quantity=1, unit_price=180, amount=180
+    )
+    job_finish(job=job, by=technician, now=at(1), **REPORT)
+    assert RepairOrder.objects.get(pk=job.repair_order_id).status == ROStatus.IN_PROGRESS
+
+
+def test_a_clock_event_records_who_pressed_the_button(job, technician, dispatcher):
+    job_start(job=job, by=dispatcher, now=at(0))
+    job_pause(job=job, by=technician, reason=PauseReason.BREAK, now=at(1))
+    events = list(ClockEvent.objects.filter(job=job).order_by("at"))
+    assert [(e.technician, e.pressed_by) for e in events] == [(technician, dispatcher), (technician, technician)]
