@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from appointments.services import mark_no_shows
 from followup.rules import run_all as contact_rules
+from workshop.delays import forecast_delays
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 # it acted on. Later steps of the process add their rules here.
 STEPS: list[tuple[str, Callable[[dt.datetime], int]]] = [
     ("appointments.no_shows", mark_no_shows),
+    ("workshop.late_forecasts", forecast_delays),
     # After the no-shows, so the same sweep already queues their calls.
     ("followup.contact_rules", contact_rules),
 ]

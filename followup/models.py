@@ -106,7 +106,8 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     Kind.NO_SHOW: (Outcome.RESCHEDULED, Outcome.INFORMED, Outcome.UNREACHABLE),
     Kind.PREPARATION_PROBLEM: (Outcome.INFORMED, Outcome.RESCHEDULED, Outcome.CANCELLED, Outcome.UNREACHABLE),
     Kind.PARTS_ARRIVED: (Outcome.INFORMED, Outcome.UNREACHABLE),
-    Kind.DELAY: (Outcome.AGREED, Outcome.INFORMED, Outcome.UNREACHABLE),
+    # Agreed is recorded as the delay's consent (workshop.delays.delay_agree), which closes the call.
+    Kind.DELAY: (Outcome.INFORMED, Outcome.UNREACHABLE),
     Kind.CALLBACK: (Outcome.SATISFIED, Outcome.DISSATISFIED, Outcome.UNREACHABLE, Outcome.WRONG_NUMBER),
     Kind.SURVEY_ESCALATION: (Outcome.ANSWERED, Outcome.UNREACHABLE),
     **{kind: _REMINDER_OUTCOMES for kind in REMINDERS},

@@ -23,8 +23,9 @@ from appointments.models import Status as AppointmentStatus
 from appointments.selectors import preparation_problems
 from dealers.models import Dealer, Role
 from followup import campaigns, reminders
-from followup.models import CONFIRMATIONS, Channel, ContactTask, Kind, TaskStatus
+from followup.models import CONFIRMATIONS, Channel, ContactTask, Kind, Outcome, TaskStatus
 from reception.models import RO_OPEN_STATES, PartsOrder, PartsOrderStatus
+from workshop.models import Delay
 
 # How long a no-show call stays on the list: the customer is tried for three
 # days (SPEC.md "Outbound contact rules": three tries within three to five days).
@@ -238,6 +239,39 @@ def parts_arrived(now: dt.datetime) -> int:
     )
 
 
+def delay_call(now: dt.datetime) -> int:
+    """The workshop forecasts or reports a delay: the RO's advisor calls the
+    customer to agree a new time (SPEC.md step 4), before the promised time
+    where possible. Once the customer agreed (the delay's consent record),
+    the call is done; an order that left the workshop needs no call."""
+    delay_type = ContentType.objects.get_for_model(Delay)
+    unagreed = Delay.objects.filter(consent__isnull=True, repair_order__status__in=RO_OPEN_STATES).select_related(
+        "repair_order"
+    )
+    created = _ensure(
+        ContactTask(
+            kind=Kind.DELAY,
+            dealer_id=delay.dealer_id,
+            customer_id=delay.repair_order.customer_id,
+            vehicle_id=delay.repair_order.vehicle_id,
+            source_type=delay_type,
+            source_id=delay.pk,
+            dedupe_key=dedupe_key(Kind.DELAY, delay.pk, delay.detected_at),
+            due_from=delay.detected_at,
+            due_until=max(delay.forecast_ready_at, delay.detected_at),
+            assignee_id=delay.repair_order.advisor_id,
+            role=Role.SERVICE_ADVISOR,
+        )
+        for delay in unagreed
+    )
+    calls = ContactTask.objects.open().filter(kind=Kind.DELAY, source_type=delay_type)
+    agreed = calls.filter(source_id__in=Delay.objects.filter(consent__isnull=False).values("pk")).update(
+        status=TaskStatus.DONE, outcome=Outcome.AGREED, closed_at=now
+    )
+    gone = calls.exclude(source_id__in=unagreed.values("pk")).update(status=TaskStatus.EXPIRED, closed_at=now)
+    return created + agreed + gone
+
+
 def _open_appointment_tasks(appointments: QuerySet[Appointment]) -> QuerySet[ContactTask]:
     return ContactTask.objects.open().filter(source_type=_appointment_type(), source_id__in=appointments.values("pk"))
 
@@ -287,6 +321,7 @@ RULES = [
     no_show_call,
     preparation_problem,
     parts_arrived,
+    delay_call,
     *reminders.RULES,
     *campaigns.RULES,
     past_due,

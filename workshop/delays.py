@@ -14,16 +14,18 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reception import pricing
 from reception.estimates import agreed_snapshot
-from reception.models import ConsentMethod, ConsentRecord, RepairOrder
+from reception.models import ConsentMethod, ConsentRecord, RepairOrder, ROStatus
+from workshop.board import forecast_late
 from workshop.jobs import consented_line_ids
-from workshop.models import Delay
+from workshop.models import Delay, JobStatus
 
 # How a delay can be agreed: at the desk (signed), on paper, or by phone.
 AGREE_METHODS = (ConsentMethod.SIGNATURE_PAD, ConsentMethod.PRINTED, ConsentMethod.PHONE)
@@ -138,3 +140,58 @@ def delay_agree(
     delay.consent, delay.new_promised_at = consent, new_promised_at
     delay.save(update_fields=["consent", "new_promised_at"])
     return delay
+
+
+# Where the forecast watches an order: from agreed until it is ready.
+FORECAST_STATES = (
+    ROStatus.OPEN,
+    ROStatus.IN_PROGRESS,
+    ROStatus.WAITING_APPROVAL,
+    ROStatus.WAITING_PARTS,
+    ROStatus.QUALITY_CHECK,
+    ROStatus.REWORK,
+)
+# A car already past its promise with no flat-rate hours left (in the check,
+# being washed) is forecast this much later than now.
+LAST_STEPS = dt.timedelta(minutes=30)
+
+
+def forecast_delays(now: dt.datetime) -> int:
+    """Sweep rule: record a delay for every order the forecast sees late —
+    the flat-rate hours of its unfinished jobs exceed the time left to the
+    promised time, or the promise has passed — so the advisor is told (a
+    follow-up rule turns the delay into the advisor's call) and the order
+    shows "delay not agreed" until the customer agrees a new time. A delay
+    within the order's time tolerance is pre-agreed and recorded as nothing.
+    Orders with a delay still waiting for agreement are left alone."""
+    remaining = Coalesce(
+        Sum("jobs__flat_rate_hours", filter=~Q(jobs__status=JobStatus.DONE)),
+        Value(0),
+        output_field=DecimalField(max_digits=8, decimal_places=2),
+    )
+    watched = (
+        RepairOrder.objects.filter(status__in=FORECAST_STATES, promised_at__isnull=False)
+        .exclude(Exists(Delay.objects.filter(repair_order=OuterRef("pk"), consent__isnull=True)))
+        .annotate(remaining=remaining)
+        .only("pk", "promised_at", "tolerance_minutes")
+    )
+    reported = 0
+    for order in watched:
+        late = now > order.promised_at
+        if not late and not forecast_late(order.remaining, now, order.promised_at):
+            continue
+        ready_at = now + (dt.timedelta(hours=float(order.remaining)) if order.remaining > 0 else LAST_STEPS)
+        if ready_at <= order.promised_at + dt.timedelta(minutes=order.tolerance_minutes):
+            continue  # within what the customer agreed beforehand
+        try:
+            with transaction.atomic():
+                delay_report(
+                    repair_order=order,
+                    forecast_ready_at=ready_at,
+                    reason=_("Forecast: %(hours)s flat-rate hours still to do") % {"hours": order.remaining},
+                    now=now,
+                )
+        except (ValidationError, IntegrityError):
+            continue  # changed meanwhile (a concurrent sweep reported it, or the order moved on)
+        reported += 1
+    return reported

@@ -147,3 +147,75 @@ def test_the_delay_page_reports_and_agrees(client, login, dispatcher, advisor, w
 def test_a_technician_cannot_report_a_delay(client, login, technician, working_order):
     login(technician)
     assert client.get(reverse("workshop:delay", args=[working_order.pk])).status_code == 403
+
+
+# --- the forecast: remaining flat-rate hours against the time left ---------------------------
+
+
+def _remaining_hours(ro) -> float:
+    return float(sum(job.flat_rate_hours for job in ro.jobs.exclude(status="done")))
+
+
+def _promise(ro, at: dt.datetime, tolerance_minutes: int = 0) -> None:
+    RepairOrder.objects.filter(pk=ro.pk).update(promised_at=at, tolerance_minutes=tolerance_minutes)
+    ro.refresh_from_db()
+
+
+def test_the_forecast_reports_a_delay_once_the_hours_left_no_longer_suffice(working_order):
+    from workshop.delays import forecast_delays
+
+    now = timezone.now()
+    hours = _remaining_hours(working_order)
+    assert hours > 0
+    _promise(working_order, now + dt.timedelta(hours=hours, minutes=10))
+    assert forecast_delays(now) == 0  # ten minutes to spare
+    later = now + dt.timedelta(minutes=15)  # five minutes short now
+    assert forecast_delays(later) == 1
+    delay = unagreed_delay(working_order)
+    assert delay.forecast_ready_at == later + dt.timedelta(hours=hours)
+    assert delay.promised_at == working_order.promised_at and delay.reported_by is None
+    assert forecast_delays(later + dt.timedelta(minutes=1)) == 0  # one unagreed delay is enough
+
+
+def test_a_forecast_within_the_time_tolerance_is_no_delay(working_order):
+    from workshop.delays import forecast_delays
+
+    now = timezone.now()
+    hours = _remaining_hours(working_order)
+    _promise(working_order, now + dt.timedelta(hours=hours) - dt.timedelta(minutes=20), tolerance_minutes=30)
+    assert forecast_delays(now) == 0
+    assert forecast_delays(now + dt.timedelta(minutes=11)) == 1  # 31 minutes past the promise
+
+
+def test_a_passed_promise_with_nothing_left_to_do_is_forecast_half_an_hour_on(working_order):
+    from workshop.delays import forecast_delays
+
+    now = timezone.now()
+    working_order.jobs.update(status="done")
+    _promise(working_order, now - dt.timedelta(minutes=5))
+    assert forecast_delays(now) == 1
+    assert unagreed_delay(working_order).forecast_ready_at == now + dt.timedelta(minutes=30)
+
+
+def test_the_advisor_gets_a_call_until_the_customer_agrees_the_new_time(working_order, advisor):
+    from followup.models import ContactTask, Kind, Outcome, TaskStatus
+    from followup.rules import delay_call
+
+    now = timezone.now()
+    delay = delay_report(
+        repair_order=working_order, forecast_ready_at=working_order.promised_at + dt.timedelta(hours=1), now=now
+    )
+    assert delay_call(now) == 1 and delay_call(now) == 0
+    task = ContactTask.objects.get(kind=Kind.DELAY)
+    assert (task.assignee, task.due_from, task.due_until) == (advisor, now, delay.forecast_ready_at)
+    delay_agree(
+        delay=delay,
+        new_promised_at=delay.forecast_ready_at,
+        method=ConsentMethod.PHONE,
+        signed_by_name="王建国",
+        note="同意",
+        by=advisor.user,
+    )
+    assert delay_call(now) == 1
+    task.refresh_from_db()
+    assert (task.status, task.outcome) == (TaskStatus.DONE, Outcome.AGREED)
