@@ -386,8 +386,13 @@ class MessageTemplate(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["dealer", "kind", "channel", "language"],
-                name="message_template_unique",
-                nulls_distinct=False,
+                condition=Q(dealer__isnull=False),
+                name="message_template_unique_per_station",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "channel", "language"],
+                condition=Q(dealer__isnull=True),
+                name="message_template_unique_default",
             ),
         ]
 

@@ -218,7 +218,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='messagetemplate',
-            constraint=models.UniqueConstraint(fields=('dealer', 'kind', 'channel', 'language'), name='message_template_unique', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('dealer__isnull', False)), fields=('dealer', 'kind', 'channel', 'language'), name='message_template_unique_per_station'),
+        ),
+        migrations.AddConstraint(
+            model_name='messagetemplate',
+            constraint=models.UniqueConstraint(condition=models.Q(('dealer__isnull', True)), fields=('kind', 'channel', 'language'), name='message_template_unique_default'),
         ),
         migrations.AddConstraint(
             model_name='survey',
