@@ -170,7 +170,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
+# Beat's tick: a minute in production; tests that run a real beat shorten it.
+SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=60.0)
+if SWEEP_INTERVAL_SECONDS <= 0:
+    raise ImproperlyConfigured("SWEEP_INTERVAL_SECONDS must be positive.")
 # The one place for schedules. Beat is only the clock: every deadline is a
 # database row, and the sweep finds what is due (ARCHITECTURE.md "Time").
 CELERY_BEAT_SCHEDULE = {
@@ -178,8 +182,8 @@ CELERY_BEAT_SCHEDULE = {
     # Missing a tick loses nothing: the next sweep catches up.
     "sweep-every-minute": {
         "task": "dealer_service.tasks.sweep_task",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": SWEEP_INTERVAL_SECONDS,
+        "options": {"expires": max(SWEEP_INTERVAL_SECONDS - 5, 1)},
     },
 }
 
@@ -193,6 +197,21 @@ CACHES = {
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="service@dealer.example")
+
+# --- Messages to customers (followup.messaging) -----------------------------
+# SMS backend: console, file (one file per message under SMS_FILE_PATH),
+# locmem (tests), gateway (HTTP JSON to SMS_GATEWAY_URL) or a dotted path to a
+# class. E-mail goes through EMAIL_BACKEND above (SMTP in production); letters
+# are printed in batches from the letters page.
+SMS_BACKEND = env("SMS_BACKEND", default="console")
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "messages")
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+# The registered SMS signature (短信签名); empty: the station's name.
+SMS_SIGN = env("SMS_SIGN", default="")
+if SMS_BACKEND == "gateway" and not SMS_GATEWAY_URL:
+    raise ImproperlyConfigured("SMS_BACKEND=gateway needs SMS_GATEWAY_URL.")
 
 # --- Production hardening (checked by `manage.py check --deploy`) -----------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
