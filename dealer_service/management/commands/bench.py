@@ -15,7 +15,13 @@ PostgreSQL with the demo data loaded, e.g. `seed_demo --scale 100`):
 - the workshop's dispatch board with 200 open ROs (two jobs each, spread
   over the board's columns): its card area, the request every tablet makes
   every 10 seconds, through the whole request stack, signed in as the
-  station's dispatcher; the ROs are rolled back too.
+  station's dispatcher; the ROs are rolled back too;
+- the deadline sweep (`dealer_service.sweep.sweep(now)`) over the whole data
+  set, all stations: the first sweep (what a beat tick finds after the demo
+  is loaded: every task that is due gets made) with its query count, then at
+  once a second one, which finds everything made and should cost a fraction
+  of the first. Both run before the other measurements (the fill's bookings
+  would add confirmation calls) and are rolled back.
 
 `--fill 0.6` first books appointments (through the booking service, inside a
 transaction that is rolled back at the end) until each day holds about 60 %
@@ -42,6 +48,7 @@ from django.utils import timezone
 
 from appointments import capacity, services
 from customers.models import OdometerReading, OdometerSource, Vehicle
+from dealer_service.sweep import sweep
 from dealers.models import Dealer, JobType, LabourOperation, Part, Role, StaffMember
 from reception import documents, pricing
 from reception.models import (
@@ -104,6 +111,7 @@ class Command(BaseCommand):
             raise CommandError(f"Station {dealer.code} has no maintenance operation.")
         rows: list[tuple[str, dict[str, float]]] = []
         booked = 0
+        sweeps = self.sweeps()
         try:
             with transaction.atomic():
                 if fill > 0:
@@ -125,12 +133,58 @@ class Command(BaseCommand):
             "| measurement | median ms | p95 ms | queries |",
             "| --- | ---: | ---: | ---: |",
             *(f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} |" for name, r in rows),
+            "",
+            f"Sweep over the whole data set (all stations, rolled back): {sweeps['contacts']:,} contact tasks "
+            f"({sweeps['callbacks']:,} callbacks) before; {sweeps['acted']:,} rows acted on by the first sweep.",
+            "",
+            "| sweep | seconds | queries | acted on | failed steps |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            *(
+                f"| {name} | {r['seconds']:.2f} | {r['queries']} | {r['acted']} | {r['failed']} |"
+                for name, r in sweeps["rows"]
+            ),
+            f"| second ÷ first | {sweeps['ratio']:.1%} | | | |",
         ]
         report = "\n".join(lines)
         self.stdout.write(report)
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(report + "\n", encoding="utf-8")
         self.stdout.write(f"\nwritten to {RESULTS}")
+
+    @staticmethod
+    def sweeps() -> dict:
+        """The first sweep over the data as loaded, then an immediate second
+        one: seconds, queries, rows acted on; rolled back."""
+        from followup.models import ContactTask, Kind
+
+        figures: dict = {
+            "contacts": ContactTask.objects.count(),
+            "callbacks": ContactTask.objects.filter(kind=Kind.CALLBACK).count(),
+            "rows": [],
+        }
+        try:
+            with transaction.atomic():
+                now = timezone.now()
+                for name in ("first sweep", "second sweep (at once)"):
+                    connection.queries_log.clear()
+                    with CaptureQueriesContext(connection) as queries:
+                        started = time.perf_counter()
+                        result = sweep(now)
+                        seconds = time.perf_counter() - started
+                    acted = sum(result.acted.values())
+                    figures["rows"].append(
+                        (
+                            name,
+                            {"seconds": seconds, "queries": len(queries), "acted": acted, "failed": len(result.failed)},
+                        )
+                    )
+                raise Rollback
+        except Rollback:
+            pass
+        first, second = (r for _, r in figures["rows"])
+        figures["acted"] = first["acted"]
+        figures["ratio"] = second["seconds"] / first["seconds"] if first["seconds"] else 0.0
+        return figures
 
     @staticmethod
     def proposals(dealer: Dealer, operation: LabourOperation) -> Callable[[], object]:

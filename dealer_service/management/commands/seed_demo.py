@@ -33,7 +33,7 @@ from django.utils import timezone
 from appointments import capacity, services
 from appointments.models import Appointment
 from customers.models import Customer, OdometerReading, Ownership, Vehicle
-from dealer_service import demo
+from dealer_service import demo, demo_history
 from dealers.models import (
     Bay,
     Dealer,
@@ -47,9 +47,10 @@ from dealers.models import (
     StaffMember,
     StaffRole,
 )
+from followup.models import ContactTask, Kind, Survey
 from reception import estimates
 from reception import services as reception_services
-from reception.models import RepairOrder
+from reception.models import Invoice, Payment, RepairOrder, ROStatus
 from workshop import dispatch
 from workshop.clock import job_finish, job_start
 from workshop.dispatch import job_assign
@@ -57,6 +58,8 @@ from workshop.jobs import jobs_sync
 from workshop.models import Job
 
 BATCH_SIZE = 2_000
+# The states of the history's repair orders (dealer_service.demo_history).
+HISTORY_STATES = (ROStatus.DELIVERED, ROStatus.CLOSED)
 # Apps whose master data a service manager edits in the admin.
 MANAGER_APPS = ("dealers", "customers")
 
@@ -77,19 +80,37 @@ class Command(BaseCommand):
             help="Leave out the week of demo appointments (quicker).",
         )
         parser.add_argument(
+            "--without-history",
+            action="store_true",
+            help="Leave out the year of delivered repair orders, invoices and callbacks (quicker).",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Do nothing when the database already holds a station (what `make run` uses).",
         )
 
-    def handle(self, *args, scale: int, if_empty: bool = False, without_appointments: bool = False, **options) -> None:
+    def handle(
+        self,
+        *args,
+        scale: int,
+        if_empty: bool = False,
+        without_appointments: bool = False,
+        without_history: bool = False,
+        **options,
+    ) -> None:
         if scale < 1:
             raise CommandError("--scale must be 1 or more.")
         if if_empty and Dealer.objects.exists():
             self.stdout.write("The database already holds stations: demo data not loaded.")
             return
         started = time.monotonic()
-        created = seed(scale=scale, today=timezone.localdate(), appointments=not without_appointments)
+        created = seed(
+            scale=scale,
+            today=timezone.localdate(),
+            appointments=not without_appointments,
+            history=not without_history,
+        )
         self.stdout.write(summary(created))
         self.stdout.write("")
         self.stdout.write(logins_table())
@@ -97,8 +118,12 @@ class Command(BaseCommand):
         self.stdout.write(f"seed_demo --scale {scale} done in {time.monotonic() - started:.1f} s")
 
 
-def seed(*, scale: int, today: dt.date, appointments: bool = True) -> Counter[str]:
-    """Everything, in dependency order; returns how many rows of each kind are new."""
+def seed(*, scale: int, today: dt.date, appointments: bool = True, history: bool = True) -> Counter[str]:
+    """Everything, in dependency order; returns how many rows of each kind are new.
+
+    The history comes before the cars in the workshop: it takes the repair
+    order numbers of the past year, and the workshop's open orders continue
+    the station's numbering from there."""
     data = demo.DemoData()
     created: Counter[str] = Counter()
     with transaction.atomic():
@@ -107,6 +132,8 @@ def seed(*, scale: int, today: dt.date, appointments: bool = True) -> Counter[st
         created["roster entries"] += seed_roster(today=today)
         seed_catalogue(stations=stations, data=data, created=created)
     seed_customers(stations=stations, data=data, count=scale * demo.CUSTOMERS_PER_SCALE, created=created)
+    if history:
+        created.update(demo_history.seed_history(stations=stations, now=timezone.now()))
     if appointments:
         created["appointments"] += seed_appointments(stations=stations, now=timezone.now())
         created["repair orders"] += seed_workshop(stations=stations, now=timezone.now())
@@ -504,10 +531,11 @@ def seed_workshop(*, stations: dict[str, Dealer], now: dt.datetime) -> int:
     """Walk-in repair orders at every stage of the workshop, made through the
     real services (estimate, consent, dispatch, clock, quality check), so the
     dispatch board, the technicians' lists and the parts clerk's notices have
-    cars on them. Skipped for a station that already has repair orders."""
+    cars on them. Skipped for a station that already has repair orders other
+    than delivered and closed ones (the history's)."""
     opened = 0
     for position, dealer in enumerate(stations.values()):
-        if RepairOrder.objects.filter(dealer=dealer).exists():
+        if RepairOrder.objects.filter(dealer=dealer).exclude(status__in=HISTORY_STATES).exists():
             continue
         rng = random.Random(demo.SEED + 100 + position)
         advisor = StaffMember.objects.filter(dealers=dealer, roles__role="advisor").order_by("pk").first()
@@ -590,6 +618,10 @@ def summary(created: Counter[str]) -> str:
         "odometer readings": OdometerReading.objects.filter(vehicle__dealer__code__in=codes).count(),
         "appointments": Appointment.objects.filter(**at_stations).count(),
         "repair orders": RepairOrder.objects.filter(**at_stations).count(),
+        "invoices": Invoice.objects.filter(**at_stations).count(),
+        "payments": Payment.objects.filter(invoice__dealer__code__in=codes).count(),
+        "callbacks": ContactTask.objects.filter(kind=Kind.CALLBACK, **at_stations).count(),
+        "surveys": Survey.objects.filter(task__dealer__code__in=codes).count(),
     }
     lines = ["Demo data (total, added by this run):"]
     lines += [f"  {label:<20}{total:>9,}  (+{created[label]:,})" for label, total in totals.items()]
