@@ -1,1 +1,43 @@
-"""complaints: admin (built with its step; the app is wired and its pages show what is coming)."""
+"""complaints: the stations' deadline settings and the tickets, for the group's administrators."""
+
+from django.contrib import admin
+
+from complaints.models import ChargeReview, Complaint, ComplaintEvent, ComplaintSettings, Contact, Escalation, PreReport
+
+
+@admin.register(ComplaintSettings)
+class ComplaintSettingsAdmin(admin.ModelAdmin):
+    list_display = ("dealer", "answer_hours_1", "callback_days_1", "resolution_days_1", "hotline_answer_hours")
+    autocomplete_fields = ()
+
+
+class EventInline(admin.TabularInline):
+    model = ComplaintEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("kind", "at", "by", "note", "data")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # events are written by the services only
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = ("number", "dealer", "subject", "level", "status", "next_due_at", "escalation_stage")
+    list_filter = ("dealer", "level", "subject", "status")
+    readonly_fields = [f.name for f in Complaint._meta.fields]
+    inlines = [EventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # intake goes through the call-center page and its rules
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "dealer", "contact_type", "caller", "closed_at")
+    list_filter = ("dealer", "contact_type")
+
+
+admin.site.register(PreReport)
+admin.site.register(Escalation)
+admin.site.register(ChargeReview)
