@@ -155,9 +155,7 @@ def test_odometer_grows_per_vehicle_and_each_visit_has_its_reading(small):
     seed()
 
     by_vehicle = defaultdict(list)
-    for vehicle_id, read_on, km in OdometerReading.objects.order_by("read_on", "km").values_list(
-        "vehicle", "read_on", "km"
-    ):
+    for vehicle_id, km in OdometerReading.objects.order_by("read_on", "km").values_list("vehicle", "km"):
         by_vehicle[vehicle_id].append(km)
     for kms in by_vehicle.values():
         assert all(a <= b for a, b in pairwise(kms))

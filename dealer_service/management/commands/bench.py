@@ -50,6 +50,7 @@ from appointments import capacity, services
 from customers.models import OdometerReading, OdometerSource, Vehicle
 from dealer_service.sweep import sweep
 from dealers.models import Dealer, JobType, LabourOperation, Part, Role, StaffMember
+from followup.models import ContactTask, Kind
 from reception import documents, pricing
 from reception.models import (
     RO_OPEN_STATES,
@@ -155,8 +156,6 @@ class Command(BaseCommand):
     def sweeps() -> dict:
         """The first sweep over the data as loaded, then an immediate second
         one: seconds, queries, rows acted on; rolled back."""
-        from followup.models import ContactTask, Kind
-
         figures: dict = {
             "contacts": ContactTask.objects.count(),
             "callbacks": ContactTask.objects.filter(kind=Kind.CALLBACK).count(),
