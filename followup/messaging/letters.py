@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealers.models import Dealer
+from followup.messaging import texts
+from followup.messaging.rendering import message_language
 from followup.messaging.sending import _MOOT, record_attempt
 from followup.models import Channel, Message, MessageStatus, Outcome
 
@@ -69,7 +71,13 @@ def letters_pdf(
 
     local = printed_at.astimezone(ZoneInfo(station.time_zone))
     html = render_to_string(
-        "followup/print/letters.html", {"letters": letters, "station": station, "printed_on": local.date()}
+        "followup/print/letters.html",
+        {
+            "letters": letters,
+            "station": station,
+            "printed_on": local.date(),
+            "chinese": message_language() == texts.ZH,
+        },
     )
     return HTML(string=html, base_url=base_url).write_pdf()
 
