@@ -106,7 +106,9 @@ def test_a_missed_answer_escalates_handler_then_manager_then_group_once_each(
 
 
 def test_the_group_contact_of_the_settings_gets_the_last_stage(ticket, station, other_station):
-    oem = StaffFactory(user__username="oem", display_name="厂家区域经理", roles=[Role.CALL_CENTER], dealers=[other_station])
+    oem = StaffFactory(
+        user__username="oem", display_name="厂家区域经理", roles=[Role.CALL_CENTER], dealers=[other_station]
+    )
     ComplaintSettings.objects.create(dealer=station, group_contact=oem)
     escalate_overdue(ticket.answer_due + 24 * H)
     assert list(Escalation.objects.get(stage=Stage.GROUP).to_staff.all()) == [oem]
@@ -171,7 +173,12 @@ def test_every_handling_step_is_time_stamped(ticket, handler):
     ]
     for minute, (step, value, note) in enumerate(steps):
         services.complaint_step(
-            complaint=ticket, step=step, value=value, note=note, by=handler.user, now=RECEIVED + dt.timedelta(minutes=minute)
+            complaint=ticket,
+            step=step,
+            value=value,
+            note=note,
+            by=handler.user,
+            now=RECEIVED + dt.timedelta(minutes=minute),
         )
     ticket.refresh_from_db()
     assert ticket.fault == "us" and ticket.demand_reasonable is True

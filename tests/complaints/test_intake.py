@@ -161,7 +161,9 @@ def test_a_repair_order_of_another_station_is_no_visit_here(station, other_stati
         open_complaint(station, agent.user, car, related_orders=[elsewhere])
 
 
-def test_a_guided_customer_who_went_to_the_station_is_dispatched_later_with_fresh_deadlines(station, agent, car, handler):
+def test_a_guided_customer_who_went_to_the_station_is_dispatched_later_with_fresh_deadlines(
+    station, agent, car, handler
+):
     complaint = open_complaint(station, agent.user, car, guidance="请先到服务站")
     later = RECEIVED + 48 * H
     order = repair_order(station, car, handler, days_ago=0)
@@ -174,7 +176,12 @@ def test_a_guided_customer_who_went_to_the_station_is_dispatched_later_with_fres
 
 def test_a_pre_report_is_shown_and_never_blocks_the_complaint(station, agent, car, visit, advisor):
     report = services.pre_report_record(
-        station=station, customer=car.owner, vehicle=car, note="客户对刹车不满,已解释", by=advisor.user, now=RECEIVED - H
+        station=station,
+        customer=car.owner,
+        vehicle=car,
+        note="客户对刹车不满,已解释",
+        by=advisor.user,
+        now=RECEIVED - H,
     )
     complaint = open_complaint(station, agent.user, car, related_orders=[visit])
     assert complaint.pre_report == report

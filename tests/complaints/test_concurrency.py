@@ -1,0 +1,64 @@
+"""Two escalation sweeps at the same moment escalate each stage once.
+
+Runs on PostgreSQL, where each thread holds its own connection and the unique
+key (ticket, deadline, stage) stops the second insert; skipped on SQLite,
+which serialises every writer anyway."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from complaints.escalation import escalate_overdue
+from complaints.models import ComplaintEvent, Escalation, EventKind
+from dealer_service.sweep import sweep
+from tests.complaints.conftest import H, open_complaint
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"),
+]
+
+SWEEPS = 4
+
+
+def run_at_once(target, moment) -> list:
+    barrier = threading.Barrier(SWEEPS)
+    outcomes: list = []
+
+    def one():
+        try:
+            barrier.wait()
+            outcomes.append(target(moment))
+        except Exception as error:
+            outcomes.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=one) for _ in range(SWEEPS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_parallel_escalation_sweeps_escalate_each_stage_once(station, agent, car, visit, manager):
+    tickets = [open_complaint(station, agent.user, car, related_orders=[visit]) for _ in range(5)]
+    moment = tickets[0].answer_due + 5 * H  # handler and service manager are due
+    outcomes = run_at_once(escalate_overdue, moment)
+    assert all(isinstance(n, int) for n in outcomes), outcomes
+    assert sum(outcomes) == 10  # each stage counted by the one sweep that claimed it
+    assert Escalation.objects.count() == 10
+    assert ComplaintEvent.objects.filter(kind=EventKind.ESCALATED).count() == 10
+
+
+def test_parallel_full_sweeps_escalate_once(station, agent, car, visit):
+    ticket = open_complaint(station, agent.user, car, related_orders=[visit])
+    results = run_at_once(sweep, ticket.answer_due + H)
+    assert all(r.ok for r in results), [r.failed for r in results]
+    assert sum(r.acted["complaints.escalations"] for r in results) == 1
+    assert Escalation.objects.filter(complaint=ticket).count() == 1
