@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from appointments.services import mark_no_shows
+from complaints.escalation import escalate_overdue
 from followup.messaging import send_due
 from followup.rules import run_all as contact_rules
 from workshop.delays import forecast_delays
@@ -32,6 +33,7 @@ STEPS: list[tuple[str, Callable[[dt.datetime], int]]] = [
     ("followup.contact_rules", contact_rules),
     # After the contact rules, so a task they create goes out in the same sweep.
     ("followup.messages", send_due),
+    ("complaints.escalations", escalate_overdue),
 ]
 
 
