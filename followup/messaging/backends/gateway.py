@@ -9,7 +9,6 @@ whose text says what the gateway answered."""
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 
@@ -39,19 +38,19 @@ class SmsBackend(BaseBackend):
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - URL from settings
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 body = response.read()
         except urllib.error.HTTPError as error:
             detail = error.read()[:200].decode(errors="replace")
             raise SendError(f"gateway answered {error.code}: {detail}".strip()) from error
-        except (urllib.error.URLError, socket.timeout, OSError) as error:
+        except (TimeoutError, urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise SendError(f"gateway unreachable: {reason}") from error
         try:
             reply = json.loads(body)
         except ValueError as error:
             raise SendError(f"gateway reply is not JSON: {body[:100]!r}") from error
-        provider_id = reply.get("id") or reply.get("message_id") if isinstance(reply, dict) else None
+        provider_id = (reply.get("id") or reply.get("message_id")) if isinstance(reply, dict) else None
         if not provider_id:
             raise SendError(f"gateway reply has no message id: {body[:100].decode(errors='replace')}")
         return str(provider_id)[:100]
