@@ -17,3 +17,4 @@ SECURE_HSTS_SECONDS = 0
 CELERY_TASK_ALWAYS_EAGER = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LANGUAGE_CODE = "zh-hans"
+SMS_BACKEND = "locmem"  # messages to customers stay in memory (followup.messaging.backends.locmem)
