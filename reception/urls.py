@@ -1,12 +1,7 @@
 """Reception's URLs: each views module lists its own patterns, so the areas
-(arrivals, repair orders, walk-around, estimate, documents, parts) stay apart."""
+(arrivals, repair orders, walk-around, estimate, documents, parts, billing) stay apart."""
 
-from django.urls import path
-from django.utils.translation import gettext_lazy as _
-
-from dealers.models import Role
-from dealers.views import coming_page
-from reception.views import arrivals, documents, estimate, orders, parts, walkaround
+from reception.views import arrivals, billing, documents, estimate, orders, parts, walkaround
 
 app_name = "reception"
 urlpatterns = [
@@ -16,14 +11,5 @@ urlpatterns = [
     *estimate.urlpatterns,
     *documents.urlpatterns,
     *parts.urlpatterns,
-    path(
-        "cashier/",
-        coming_page(
-            _("Cashier"),
-            _("Repair orders ready for payment, invoices and receipts."),
-            Role.CASHIER,
-            Role.SERVICE_MANAGER,
-        ),
-        name="cashier",
-    ),
+    *billing.urlpatterns,
 ]
