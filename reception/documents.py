@@ -7,6 +7,10 @@ the page-margin boxes do not inherit from `body`.
 
 A draft without a consent record prints with a diagonal "not agreed"
 watermark on every page: the customer has not agreed the price yet.
+
+Once an invoice is issued (reception.billing), the request and the
+settlement print the invoice: its number, its lines and figures, and the
+payments received. The receipt is a one-page document of its own.
 """
 
 from __future__ import annotations
@@ -22,12 +26,17 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from reception import pricing
+from reception import billing, pricing
 from reception.models import (
     ConsentRecord,
     DamageKind,
     EstimateLine,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
     LineKind,
+    Payment,
     PayType,
     RepairOrder,
     ROStatus,
@@ -80,13 +89,18 @@ class PrintedLine:
     free_text: bool
 
 
-def _printed_line(line: EstimateLine) -> PrintedLine:
+def _printed_line(line: EstimateLine | InvoiceLine) -> PrintedLine:
+    """An estimate line, or an invoice line (which carries its own code and
+    keeps the estimate line only for the part's unit)."""
+    source = line.estimate_line if isinstance(line, InvoiceLine) else line
+    part = source.part if source is not None else None
     if line.kind == LineKind.LABOUR:
-        code = line.operation.code if line.operation else ""
+        operation = getattr(line, "operation", None)  # an invoice line copied the code instead
+        code = line.part_number if isinstance(line, InvoiceLine) else (operation.code if operation else "")
         unit = _("h")
     else:
-        code = line.part_number or (line.part.number if line.part else "")
-        unit = line.part.unit if line.part else ""
+        code = line.part_number or (part.number if part else "")
+        unit = part.unit if part else ""
     return PrintedLine(
         kind=line.kind,
         code=code,
@@ -97,8 +111,8 @@ def _printed_line(line: EstimateLine) -> PrintedLine:
         discount=f"{plain_number(line.discount_percent)}%" if line.discount_percent else "",
         amount=money(line.amount),
         paid_by="" if line.pay_type == PayType.CUSTOMER else line.get_pay_type_display(),
-        in_stock=line.in_stock,
-        free_text=line.free_text,
+        in_stock=getattr(line, "in_stock", True),
+        free_text=getattr(line, "free_text", False),
     )
 
 
@@ -177,7 +191,48 @@ def for_print(queryset: QuerySet[RepairOrder]) -> QuerySet[RepairOrder]:
         Prefetch("consents", queryset=ConsentRecord.objects.select_related("recorded_by__staff")),
         "events",
         "parts_orders",
+        Prefetch("invoices", queryset=_invoices_for_print(), to_attr="printed_invoices"),
     )
+
+
+def _invoices_for_print() -> QuerySet[Invoice]:
+    """The invoice in force (not credited), with its lines and payments."""
+    return (
+        Invoice.objects.filter(kind=InvoiceKind.INVOICE)
+        .exclude(status=InvoiceStatus.CREDITED)
+        .prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.select_related("estimate_line__part")),
+            Prefetch("payments", queryset=Payment.objects.order_by("received_at", "pk")),
+        )
+    )
+
+
+def invoice_figures(invoice: Invoice) -> dict:
+    """An issued invoice as the printouts show it: lines, customer totals,
+    deposit, amount due, payments and what is still open."""
+    printed = [_printed_line(line) for line in invoice.lines.all()]
+    totals = billing.invoice_totals(invoice)
+    payments = list(invoice.payments.all())
+    paid = sum((p.amount for p in payments), Decimal(0))
+    return {
+        "invoice": invoice,
+        "labour_lines": [line for line in printed if line.kind == LineKind.LABOUR],
+        "part_lines": [line for line in printed if line.kind == LineKind.PART],
+        "lines": printed,
+        "totals": {
+            name: money(getattr(totals, name)) for name in ("labour", "parts", "discount", "net", "vat", "total")
+        },
+        "has_discount": totals.discount != 0,
+        "hours": plain_number(totals.hours),
+        "all_total": money(invoice.total),
+        "others_pay": invoice.total != invoice.customer_total,
+        "customer_total": money(invoice.customer_total),
+        "deposit": money(invoice.deposit),
+        "amount_due": money(invoice.amount_due),
+        "payments": [(p.received_at, p.get_method_display(), money(p.amount), p.reference) for p in payments],
+        "paid": money(paid),
+        "outstanding": money(invoice.amount_due - paid),
+    }
 
 
 def _signature_uri(consent: ConsentRecord | None) -> str:
@@ -225,6 +280,7 @@ def repair_order_context(order: RepairOrder) -> dict:
             for po in order.parts_orders.all()
             if po.deposit
         ],
+        "bill": invoice_figures(order.printed_invoices[0]) if getattr(order, "printed_invoices", None) else None,
         "settled": order.status in SETTLED_STATES,
         "delivered_at": delivered,
         "not_agreed": order.status == ROStatus.DRAFT and consent is None,
@@ -237,4 +293,36 @@ def repair_order_pdf(order: RepairOrder, *, base_url: str | None = None) -> byte
     from weasyprint import HTML  # heavy import, only where a PDF is made
 
     html = render_to_string("reception/print/repair_order.html", repair_order_context(order))
+    return HTML(string=html, base_url=base_url).write_pdf()
+
+
+def for_receipt(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Everything the receipt shows, in a fixed number of queries."""
+    return queryset.select_related(
+        "dealer", "repair_order__customer", "repair_order__vehicle", "repair_order__advisor", "credit_of", "consent"
+    ).prefetch_related(
+        Prefetch("lines", queryset=InvoiceLine.objects.select_related("estimate_line__part")),
+        Prefetch(
+            "payments", queryset=Payment.objects.select_related("received_by__staff").order_by("received_at", "pk")
+        ),
+    )
+
+
+def receipt_pdf(invoice: Invoice, *, base_url: str | None = None) -> bytes:
+    """The receipt (收据) of an invoice or a credit note, one A4 page.
+    Expects `invoice` loaded through `for_receipt`."""
+    from weasyprint import HTML
+
+    order = invoice.repair_order
+    context = {
+        **invoice_figures(invoice),
+        "order": order,
+        "station": invoice.dealer,
+        "customer": order.customer,
+        "vehicle": order.vehicle,
+        "vat_percent": plain_number(invoice.dealer.vat_rate * 100),
+        "consent_total": money(invoice.consent.total),
+        "credit": invoice.kind == InvoiceKind.CREDIT,
+    }
+    html = render_to_string("reception/print/receipt.html", context)
     return HTML(string=html, base_url=base_url).write_pdf()
