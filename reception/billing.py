@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 from customers.validators import normalize_plate
 from dealers.models import Dealer
 from dealers.numbering import next_number
-from reception import pricing
+from reception import estimates, pricing
 from reception.models import (
     ConsentRecord,
     Delivery,
@@ -78,17 +78,6 @@ ZERO = Decimal("0")
 
 
 # --- reads -----------------------------------------------------------------------------
-
-
-def covered_line_ids(consents) -> set[int]:
-    """Ids of the estimate lines some consent covers. Each consent lists the
-    lines it agreed (an additional-work consent only its new lines), so the
-    union over the RO's consents is what the customer agreed; the same rule
-    as workshop.jobs.consented_line_ids, which reception may not import."""
-    ids: set[int] = set()
-    for consent in consents:
-        ids.update(line["id"] for line in (consent.agreed or {}).get("lines", []) if "id" in line)
-    return ids
 
 
 def deposit_of(repair_order: RepairOrder) -> Decimal:
@@ -140,7 +129,7 @@ def invoice_draft(repair_order: RepairOrder) -> InvoiceDraft:
     ro = repair_order
     consents = list(ro.consents.order_by("recorded_at", "pk"))
     consent = consents[-1] if consents else None
-    covered = covered_line_ids(consents)
+    covered = estimates.lines_agreed(consent.agreed for consent in consents)
     all_lines = list(ro.lines.select_related("operation", "part").order_by("position", "pk"))
     lines = [x for x in all_lines if x.pk in covered]
     rate = ro.dealer.vat_rate

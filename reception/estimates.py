@@ -17,6 +17,7 @@ import base64
 import binascii
 import datetime as dt
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -52,6 +53,10 @@ from reception.models import (
 from reception.services import repair_order_transition
 
 EDITABLE = (ROStatus.DRAFT, ROStatus.OPEN)
+# A consent can also be recorded on a car that is ready: the invoice differs
+# from the agreed price beyond the tolerance and the customer agrees the new
+# amount before it is invoiced (SPEC.md step 6). The lines cannot change then.
+CONSENTABLE = (*EDITABLE, ROStatus.READY)
 VEHICLE_FIELDS = ("model", "vin", "engine_number", "model_year", "variant")
 PROMISE_HORIZON_DAYS = 7
 SIGNATURE_MAX_BYTES = 512 * 1024
@@ -141,11 +146,11 @@ def promise_proposal(repair_order: RepairOrder, *, now: dt.datetime, lines=None)
 # --- lines -------------------------------------------------------------------
 
 
-def _locked(repair_order: RepairOrder) -> RepairOrder:
+def _locked(repair_order: RepairOrder, states: tuple[str, ...] = EDITABLE) -> RepairOrder:
     """Lock the RO row (one writer of its estimate at a time) and refuse when
     its estimate can no longer change."""
     locked = RepairOrder.objects.select_for_update().select_related("dealer").get(pk=repair_order.pk)
-    if locked.status not in EDITABLE:
+    if locked.status not in states:
         raise ValidationError(
             _("The estimate of a repair order that is %(status)s cannot change.")
             % {"status": ROStatus(locked.status).label}
@@ -540,6 +545,22 @@ def _lines_with_parts_clerk(ro: RepairOrder) -> set[int]:
     return set(issued.values_list("estimate_line", flat=True)) | set(ordered.values_list("estimate_line", flat=True))
 
 
+def lines_agreed(snapshots: Iterable[dict | None]) -> set[int]:
+    """Ids of the estimate lines the frozen consents list. Each consent lists
+    the lines it agreed (an additional-work consent only its new ones), so the
+    union over a repair order's consents is what the customer agreed."""
+    ids: set[int] = set()
+    for agreed in snapshots:
+        ids.update(line["id"] for line in (agreed or {}).get("lines", []) if "id" in line)
+    return ids
+
+
+def consented_line_ids(repair_order: RepairOrder) -> set[int]:
+    """The one rule for "did the customer agree this line": the workshop's
+    start and the invoice both ask it."""
+    return lines_agreed(ConsentRecord.objects.filter(repair_order=repair_order).values_list("agreed", flat=True))
+
+
 @dataclass
 class ConsentOutcome:
     consent: ConsentRecord
@@ -563,7 +584,7 @@ def consent_record(
     issue notice (备件出库通知), the others on a parts order awaiting a deposit.
     Parts already with the clerk from an earlier consent are not handed over twice."""
     now = now or timezone.now()
-    ro = _locked(repair_order)
+    ro = _locked(repair_order, CONSENTABLE)
     lines = lines_of(ro)
     if not lines:
         raise ValidationError(_("The estimate has no lines: there is nothing to agree to."))

@@ -9,15 +9,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from reception.models import ConsentRecord, EstimateLine, LineKind, RepairOrder
+from reception.estimates import consented_line_ids
+from reception.models import EstimateLine, LineKind, RepairOrder
 from workshop.models import Job
-
-
-def consented_line_ids(repair_order: RepairOrder) -> set[int]:
-    ids: set[int] = set()
-    for agreed in ConsentRecord.objects.filter(repair_order=repair_order).values_list("agreed", flat=True):
-        ids.update(line["id"] for line in (agreed or {}).get("lines", []) if "id" in line)
-    return ids
 
 
 def line_is_consented(line: EstimateLine) -> bool:

@@ -28,7 +28,7 @@ from reception.estimate_forms import (
     TermsForm,
     VehicleConfirmForm,
 )
-from reception.models import ConsentMethod, EstimateLine, PartsOrder, PartsOrderStatus, RepairOrder
+from reception.models import ConsentMethod, EstimateLine, PartsOrder, PartsOrderStatus, RepairOrder, ROStatus
 from reception.parts import parts_order_deposit
 
 ESTIMATE_ROLES = (Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER)
@@ -288,6 +288,7 @@ def _consent_context(request: HttpRequest, ro: RepairOrder, **extra) -> dict:
         "consent": consent,
         "covered": estimates.consent_covers(ro, consent=consent) if consent else False,
         "editable": ro.status in estimates.EDITABLE,
+        "can_consent": ro.status in estimates.CONSENTABLE,
         "form": ConsentForm(initial={"signed_by_name": ro.customer.name}),
         "parts_orders": orders,
         "deposit_forms": {o.pk: DepositForm(initial={"amount": o.deposit, "method": o.deposit_method}) for o in orders},
@@ -323,7 +324,10 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            text = _("The customer agreed the estimate: repair order %(number)s is open.") % {"number": ro.number}
+            if ro.status == ROStatus.READY:
+                text = _("The customer agreed the new amount: the invoice can be issued.")
+            else:
+                text = _("The customer agreed the estimate: repair order %(number)s is open.") % {"number": ro.number}
             if outcome.notice:
                 text += " " + _("The parts clerk has the issue notice.")
             if outcome.parts_order:

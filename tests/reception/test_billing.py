@@ -51,7 +51,7 @@ AGREED = Decimal("601.16")
 def consent(order: RepairOrder, user, *, lines=None, at=NOW) -> ConsentRecord:
     """A consent covering `lines` (default: all), in the frozen format of reception.estimates."""
     lines = list(order.lines.all()) if lines is None else lines
-    covered = billing.covered_line_ids(order.consents.all()) | {x.pk for x in lines}
+    covered = estimates.consented_line_ids(order) | {x.pk for x in lines}
     all_covered = [x for x in order.lines.all() if x.pk in covered]
     return ConsentRecord.objects.create(
         repair_order=order,
@@ -186,7 +186,16 @@ def test_a_difference_beyond_the_tolerance_blocks_the_invoice_until_a_consent_co
     assert "¥101.70" in error.value.messages[0]
     assert not Invoice.objects.exists()
 
-    consent(priced_order, advisor.user, at=NOW + dt.timedelta(hours=2))  # the customer agrees the new amount
+    # The car is ready: the advisor records the customer's consent to the new amount through the real service.
+    estimates.consent_record(
+        repair_order=priced_order,
+        method=ConsentMethod.PRINTED,
+        signed_by_name=priced_order.customer.name,
+        by=advisor.user,
+        now=NOW + dt.timedelta(hours=2),
+    )
+    priced_order.refresh_from_db()
+    assert priced_order.status == ROStatus.READY
     invoice = issue(priced_order, cashier.user, at=NOW + dt.timedelta(hours=3))
     assert invoice.customer_total == Decimal("702.86")
     assert invoice.consent == priced_order.consents.latest("recorded_at")
