@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
 
 from appointments.models import ACTIVE, Appointment
@@ -249,12 +249,13 @@ class Reading:
     km: int
 
 
-def _readings(vehicle_ids: Iterable[int], until: dt.date) -> dict[int, list[Reading]]:
-    """The readings of the vehicles, oldest first, in one query; a correction
-    (new instrument cluster) starts the series afresh."""
+def _readings(vehicles: QuerySet, until: dt.date) -> dict[int, list[Reading]]:
+    """The readings up to `until` of the vehicles `vehicles` (a queryset of
+    their pks) selects, oldest first, in one query; a correction (a new
+    instrument cluster) starts the series afresh."""
     series: dict[int, list[Reading]] = defaultdict(list)
     rows = (
-        OdometerReading.objects.filter(vehicle_id__in=list(vehicle_ids), read_on__lte=until)
+        OdometerReading.objects.filter(vehicle_id__in=vehicles, read_on__lte=until)
         .order_by("vehicle_id", "read_on", "pk")
         .values_list("vehicle_id", "read_on", "km", "source")
     )
@@ -263,6 +264,12 @@ def _readings(vehicle_ids: Iterable[int], until: dt.date) -> dict[int, list[Read
             series[vehicle_id] = []
         series[vehicle_id].append(Reading(read_on, km))
     return series
+
+
+def km_at(readings: list[Reading], day: dt.date) -> int | None:
+    """The odometer on `day`: the last reading on or before it."""
+    before = [r.km for r in readings if r.on <= day]
+    return before[-1] if before else None
 
 
 def km_reached_on(readings: list[Reading], km: int) -> dt.date | None:
@@ -278,15 +285,13 @@ def km_reached_on(readings: list[Reading], km: int) -> dt.date | None:
     return last.on + dt.timedelta(days=math.ceil((km - last.km) / per_day))
 
 
-def maintenance_due(base: dt.date, readings: list[Reading], *, interval_km: int, interval_months: int) -> dt.date:
-    """Due date of the maintenance cycle that started on `base`: the interval
-    in months or in km, whichever comes first. The km at the start is the
-    last reading on or before `base`."""
+def maintenance_due(
+    base: dt.date, base_km: int | None, readings: list[Reading], *, interval_km: int, interval_months: int
+) -> dt.date:
+    """Due date of the maintenance cycle that started on `base` at `base_km`:
+    the interval in months or in km, whichever comes first."""
     by_months = add_months(base, interval_months)
-    at_base = [r for r in readings if r.on <= base]
-    if not at_base:
-        return by_months
-    by_km = km_reached_on(readings, at_base[-1].km + interval_km)
+    by_km = km_reached_on(readings, base_km + interval_km) if base_km is not None else None
     return min(by_months, by_km) if by_km else by_months
 
 
@@ -391,7 +396,7 @@ def scheduled_maintenance(now: dt.datetime) -> int:
             .order_by("-created_at")
             .values("created_at")[:1]
         )
-        rows = list(
+        vehicles = (
             _vehicles(station)
             .annotate(last_maintenance_at=last_maintenance)
             .filter(
@@ -399,15 +404,17 @@ def scheduled_maintenance(now: dt.datetime) -> int:
                 | Q(last_maintenance_at__isnull=True, sale_date__gte=oldest)
             )
             .exclude(_has_task(Kind.SCHEDULED_MAINTENANCE, Vehicle, open_at=now))
-            .values(*VEHICLE_FIELDS, "sale_date", "last_maintenance_at")
         )
-        readings = _readings((row["pk"] for row in rows), station.today) if rows else {}
+        rows = list(vehicles.values(*VEHICLE_FIELDS, "sale_date", "last_maintenance_at"))
+        readings = _readings(vehicles.values("pk"), station.today) if rows else {}
         for row in rows:
             maintained = row["last_maintenance_at"]
             base = station.local_date(maintained) if maintained else row["sale_date"]
+            series = readings.get(row["pk"], [])
             due_on = maintenance_due(
                 base,
-                readings.get(row["pk"], []),
+                km_at(series, base),
+                series,
                 interval_km=dealer.maintenance_interval_km,
                 interval_months=dealer.maintenance_interval_months,
             )
@@ -474,6 +481,32 @@ def warranty_second(now: dt.datetime) -> int:
     return _ensure(tasks)
 
 
+CAR = "finding__repair_order__vehicle"  # a declined line's vehicle
+
+
+def _declined_lines(station: Station, now: dt.datetime) -> QuerySet[FindingLine]:
+    """Declined lines of cars not booked and without their reminder: with a
+    date within the lead days, or a mileage still ahead of the last reading
+    (one the car has passed fell due before that reading: not owed now)."""
+    lead = station.dealer.reminder_lead_days
+    last_km = Subquery(
+        OdometerReading.objects.filter(vehicle=OuterRef(f"{CAR}_id"), read_on__lte=station.today)
+        .order_by("-read_on", "-pk")
+        .values("km")[:1]
+    )
+    return (
+        FindingLine.objects.filter(finding__dealer=station.dealer, decision=Decision.DECLINED)
+        .annotate(last_km=last_km)
+        .filter(
+            Q(recommend_by_date__gt=station.today, recommend_by_date__lte=station.today + dt.timedelta(days=lead))
+            | Q(recommend_by_km__gt=F("last_km"))
+        )
+        .filter(_not_busy("vehicle", f"{CAR}_id"))
+        .exclude(_has_task(Kind.DECLINED_WORK, FindingLine))
+        .annotate(last_visit_at=_last_visit("vehicle", f"{CAR}_id"))
+    )
+
+
 def declined_work(now: dt.datetime) -> int:
     """Work the customer declined, with a date or a mileage to do it by:
     `reminder_lead_days` before it falls due (the mileage projected to a day
@@ -482,33 +515,28 @@ def declined_work(now: dt.datetime) -> int:
     tasks = []
     for station in _stations(now):
         lead = station.dealer.reminder_lead_days
-        car = "finding__repair_order__vehicle"
-        lines = list(
-            FindingLine.objects.filter(finding__dealer=station.dealer, decision=Decision.DECLINED)
-            .filter(
-                Q(recommend_by_date__gt=station.today, recommend_by_date__lte=station.today + dt.timedelta(days=lead))
-                | Q(recommend_by_km__isnull=False)
-            )
-            .filter(_not_busy("vehicle", f"{car}_id"))
-            .exclude(_has_task(Kind.DECLINED_WORK, FindingLine))
-            .annotate(last_visit_at=_last_visit("vehicle", f"{car}_id"))
-            .values(
+        lines = _declined_lines(station, now)
+        rows = list(
+            lines.values(
                 "pk",
                 "recommend_by_date",
                 "recommend_by_km",
                 "decided_at",
                 "finding__found_at",
                 "last_visit_at",
-                f"{car}_id",
-                f"{car}__owner_id",
-                f"{car}__owner__preferred_channel",
+                f"{CAR}_id",
+                f"{CAR}__owner_id",
+                f"{CAR}__owner__preferred_channel",
             )
         )
-        readings = _readings({line[f"{car}_id"] for line in lines}, station.today) if lines else {}
-        for line in lines:
+        by_km = [line for line in rows if line["recommend_by_km"] is not None]
+        readings = (
+            _readings(lines.filter(recommend_by_km__isnull=False).values(f"{CAR}_id"), station.today) if by_km else {}
+        )
+        for line in rows:
             dates = [line["recommend_by_date"]]
             if line["recommend_by_km"] is not None:
-                dates.append(km_reached_on(readings.get(line[f"{car}_id"], []), line["recommend_by_km"]))
+                dates.append(km_reached_on(readings.get(line[f"{CAR}_id"], []), line["recommend_by_km"]))
             due_on = min((d for d in dates if d), default=None)
             if due_on is None:
                 continue
@@ -520,9 +548,9 @@ def declined_work(now: dt.datetime) -> int:
                 occurrence=station.local_date(line["decided_at"] or line["finding__found_at"]),
                 source=FindingLine,
                 source_id=line["pk"],
-                customer_id=line[f"{car}__owner_id"],
-                vehicle_id=line[f"{car}_id"],
-                preferred_channel=line[f"{car}__owner__preferred_channel"],
+                customer_id=line[f"{CAR}__owner_id"],
+                vehicle_id=line[f"{CAR}_id"],
+                preferred_channel=line[f"{CAR}__owner__preferred_channel"],
                 last_visit_at=line["last_visit_at"],
             )
     return _ensure(tasks)
@@ -547,8 +575,21 @@ def _absent_customers(station: Station, now: dt.datetime, kind: str, months: int
         .values("read_on")[:1]
     )
     never = Value(dt.date(1900, 1, 1), output_field=models.DateField())
+    # Only customers seen within the band can have their last visit in it: a
+    # cheap range filter before the per-customer last visit.
+    seen = Q(
+        pk__in=_visits(
+            dealer=station.dealer,
+            created_at__gte=station.start(oldest + DAY),
+            created_at__lt=station.start(newest + DAY),
+        ).values("customer_id")
+    ) | Q(
+        pk__in=OdometerReading.objects.filter(
+            vehicle__dealer=station.dealer, source__in=VISIT_READINGS, read_on__gt=oldest, read_on__lte=newest
+        ).values("vehicle__owner_id")
+    )
     return list(
-        Customer.objects.filter(dealer=station.dealer, marketing_consent=True)
+        Customer.objects.filter(seen, dealer=station.dealer, marketing_consent=True)
         .annotate(last_visit=Greatest(Coalesce(last_order, never), Coalesce(last_reading, never)))
         .filter(last_visit__gt=oldest, last_visit__lte=newest)
         .filter(_not_busy("customer"))
