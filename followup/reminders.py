@@ -59,7 +59,7 @@ from customers.models import ContactChannel, Customer, Lifecycle, OdometerReadin
 from dealers.models import Dealer, JobType, Role
 from followup.models import REMINDERS, Channel, ContactTask, Kind, Outcome, TaskStatus
 from reception.models import RO_OPEN_STATES, RepairOrder, RepairOrderEvent, ROStatus
-from workshop.models import Decision, FindingLine
+from workshop.models import Decision, Finding, FindingLine
 
 # Month arithmetic is not exactly invertible (31 March minus one month): the
 # SQL date ranges are this much wider and each row is then checked exactly.
@@ -485,7 +485,7 @@ CAR = "finding__repair_order__vehicle"  # a declined line's vehicle
 
 
 def _declined_lines(station: Station, now: dt.datetime) -> QuerySet[FindingLine]:
-    """Declined lines of cars not booked and without their reminder: with a
+    """Declined lines of cars not booked, whose finding has no reminder yet: with a
     date within the lead days, or a mileage still ahead of the last reading
     (one the car has passed fell due before that reading: not owed now)."""
     lead = station.dealer.reminder_lead_days
@@ -502,26 +502,35 @@ def _declined_lines(station: Station, now: dt.datetime) -> QuerySet[FindingLine]
             | Q(recommend_by_km__gt=F("last_km"))
         )
         .filter(_not_busy("vehicle", f"{CAR}_id"))
-        .exclude(_has_task(Kind.DECLINED_WORK, FindingLine))
+        .exclude(_has_task(Kind.DECLINED_WORK, Finding, "finding_id"))
         .annotate(last_visit_at=_last_visit("vehicle", f"{CAR}_id"))
     )
+
+
+def _line_due(line: dict, readings: dict[int, list[Reading]]) -> dt.date | None:
+    """When a declined line falls due: its date, or the day its mileage is
+    projected to be reached, whichever is earlier."""
+    dates = [line["recommend_by_date"]]
+    if line["recommend_by_km"] is not None:
+        dates.append(km_reached_on(readings.get(line[f"{CAR}_id"], []), line["recommend_by_km"]))
+    return min((d for d in dates if d), default=None)
 
 
 def declined_work(now: dt.datetime) -> int:
     """Work the customer declined, with a date or a mileage to do it by:
     `reminder_lead_days` before it falls due (the mileage projected to a day
     from the readings; the earlier of the two when both are given). One
-    reminder per declined line."""
+    reminder per finding, at its first declined line: the part and the
+    labour of one job are one call (or SMS), not two."""
     tasks = []
     for station in _stations(now):
         lead = station.dealer.reminder_lead_days
         lines = _declined_lines(station, now)
         rows = list(
             lines.values(
-                "pk",
                 "recommend_by_date",
                 "recommend_by_km",
-                "decided_at",
+                "finding_id",
                 "finding__found_at",
                 "last_visit_at",
                 f"{CAR}_id",
@@ -529,25 +538,24 @@ def declined_work(now: dt.datetime) -> int:
                 f"{CAR}__owner__preferred_channel",
             )
         )
-        by_km = [line for line in rows if line["recommend_by_km"] is not None]
+        by_km = lines.filter(recommend_by_km__isnull=False)
         readings = (
-            _readings(lines.filter(recommend_by_km__isnull=False).values(f"{CAR}_id"), station.today) if by_km else {}
+            _readings(by_km.values(f"{CAR}_id"), station.today) if any(r["recommend_by_km"] for r in rows) else {}
         )
+        first: dict[int, tuple[dt.date, dict]] = {}
         for line in rows:
-            dates = [line["recommend_by_date"]]
-            if line["recommend_by_km"] is not None:
-                dates.append(km_reached_on(readings.get(line[f"{CAR}_id"], []), line["recommend_by_km"]))
-            due_on = min((d for d in dates if d), default=None)
-            if due_on is None:
-                continue
+            due_on = _line_due(line, readings)
+            if due_on and (line["finding_id"] not in first or due_on < first[line["finding_id"]][0]):
+                first[line["finding_id"]] = (due_on, line)
+        for finding_id, (due_on, line) in first.items():
             tasks += _reminder(
                 Kind.DECLINED_WORK,
                 station,
                 now,
                 due=Due(due_on - dt.timedelta(days=lead), lead),
-                occurrence=station.local_date(line["decided_at"] or line["finding__found_at"]),
-                source=FindingLine,
-                source_id=line["pk"],
+                occurrence=station.local_date(line["finding__found_at"]),
+                source=Finding,
+                source_id=finding_id,
                 customer_id=line[f"{CAR}__owner_id"],
                 vehicle_id=line[f"{CAR}_id"],
                 preferred_channel=line[f"{CAR}__owner__preferred_channel"],

@@ -431,8 +431,18 @@ def test_declined_work_is_reminded_lead_days_before_its_date(station, advisor):
     assert run(reminders.declined_work, local(dt.date(2026, 5, 18)) - MINUTE) == 0
     assert run(reminders.declined_work, local(dt.date(2026, 5, 18))) == 1
     task = ContactTask.objects.get()
-    assert task.kind == Kind.DECLINED_WORK and task.source == line
+    assert task.kind == Kind.DECLINED_WORK and task.source == line.finding
     assert task.vehicle == line.finding.repair_order.vehicle and task.due_until == local(dt.date(2026, 6, 1))
+
+
+def test_the_declined_part_and_labour_of_one_finding_are_one_reminder_at_the_first_date(station, advisor):
+    line = declined(car(station), advisor, by_date=dt.date(2026, 6, 1))
+    labour = FindingLine.objects.get(pk=line.pk)
+    labour.pk, labour.kind, labour.recommend_by_date = None, LineKind.LABOUR, dt.date(2026, 5, 25)
+    labour.save()
+    assert run(reminders.declined_work, local(dt.date(2026, 5, 11))) == 1  # 14 days before 25 May
+    assert run(reminders.declined_work, local(dt.date(2026, 5, 18))) == 0  # the part's date: same call
+    assert ContactTask.objects.get().due_until == local(dt.date(2026, 5, 25))
 
 
 def test_declined_work_by_mileage_is_projected_to_a_day(station, advisor):
