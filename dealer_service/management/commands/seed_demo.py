@@ -32,6 +32,8 @@ from django.utils import timezone
 
 from appointments import capacity, services
 from appointments.models import Appointment
+from complaints.demo import seed_complaints
+from complaints.models import Complaint
 from customers.models import Customer, OdometerReading, Ownership, Vehicle
 from dealer_service import demo, demo_history
 from dealers.models import (
@@ -134,6 +136,8 @@ def seed(*, scale: int, today: dt.date, appointments: bool = True, history: bool
     seed_customers(stations=stations, data=data, count=scale * demo.CUSTOMERS_PER_SCALE, created=created)
     if history:
         created.update(demo_history.seed_history(stations=stations, now=timezone.now()))
+        # Complaints about visits of the past year, through the complaints' own services.
+        created.update(seed_complaints(stations=stations, now=timezone.now()))
     if appointments:
         created["appointments"] += seed_appointments(stations=stations, now=timezone.now())
         created["repair orders"] += seed_workshop(stations=stations, now=timezone.now())
@@ -618,6 +622,7 @@ def summary(created: Counter[str]) -> str:
         "odometer readings": OdometerReading.objects.filter(vehicle__dealer__code__in=codes).count(),
         "appointments": Appointment.objects.filter(**at_stations).count(),
         "repair orders": RepairOrder.objects.filter(**at_stations).count(),
+        "complaint tickets": Complaint.objects.filter(**at_stations).count(),
         "invoices": Invoice.objects.filter(**at_stations).count(),
         "payments": Payment.objects.filter(invoice__dealer__code__in=codes).count(),
         "callbacks": ContactTask.objects.filter(kind=Kind.CALLBACK, **at_stations).count(),
