@@ -198,6 +198,8 @@ class ContactTask(models.Model):
             models.Index(fields=["source_type", "source_id"], name="contact_task_source_idx"),
             models.Index(fields=["customer", "kind"], name="contact_task_customer_kind_idx"),
             models.Index(fields=["dealer", "kind", "-closed_at"], name="contact_task_closed_idx"),
+            # Conversion linking reads a station's reminders by kind and creation time.
+            models.Index(fields=["dealer", "kind", "created_at"], name="contact_task_created_idx"),
         ]
 
     def __str__(self) -> str:

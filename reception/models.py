@@ -177,6 +177,8 @@ class RepairOrder(models.Model):
         indexes = [
             models.Index(fields=["dealer", "status"]),
             models.Index(fields=["vehicle", "-created_at"]),
+            # Last visits (dormant, lost) and the figures read a station's orders by date.
+            models.Index(fields=["dealer", "created_at"], name="ro_dealer_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -201,6 +203,8 @@ class RepairOrderEvent(models.Model):
         ordering = ["repair_order", "at", "pk"]
         verbose_name = _("repair order event")
         verbose_name_plural = _("repair order events")
+        # The callback rule and the figures read deliveries (and other moves) by time.
+        indexes = [models.Index(fields=["to_status", "at"], name="ro_event_to_status_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.repair_order_id}: {self.from_status} → {self.to_status}"
