@@ -1,18 +1,13 @@
-from django.urls import path
-from django.utils.translation import gettext_lazy as _
+"""The service manager's dashboard: figures, drill-down, exports, the monthly review."""
 
-from dealers.models import Role
-from dealers.views import coming_page
+from django.urls import path
+
+from dashboard import views
 
 app_name = "dashboard"
 urlpatterns = [
-    path(
-        "",
-        coming_page(
-            _("Dashboard"),
-            _("The service manager's figures, charts and overdue lists."),
-            Role.SERVICE_MANAGER,
-        ),
-        name="index",
-    ),
+    path("", views.index, name="index"),
+    path("rows/<slug:key>/", views.rows, name="rows"),
+    path("export/<slug:table>.<slug:fmt>", views.export, name="export"),
+    path("review.pdf", views.monthly_review, name="review"),
 ]
