@@ -111,10 +111,11 @@ def dec(value) -> Decimal:
 def ratio(numerator, denominator, *, percent: bool = True) -> Value:
     """numerator ÷ denominator (as a percentage), None when nothing to divide by."""
     num, den = dec(numerator), dec(denominator)
+    shown = (num.quantize(HUNDREDTH, ROUND_HALF_UP), den.quantize(HUNDREDTH, ROUND_HALF_UP))
     if den == 0:
-        return Value(None, numerator, denominator)
+        return Value(None, *shown)
     scale = Decimal(100) if percent else Decimal(1)
-    return Value((num * scale / den).quantize(Decimal("0.1") if percent else HUNDREDTH, ROUND_HALF_UP), num, den)
+    return Value((num * scale / den).quantize(Decimal("0.1") if percent else HUNDREDTH, ROUND_HALF_UP), *shown)
 
 
 def amount(value) -> Value:
@@ -298,7 +299,7 @@ def source_invoice_lines(scope: Scope) -> tuple[dict, dict]:
         invoice__kind=InvoiceKind.INVOICE,
         kind=LineKind.LABOUR,
     ).exclude(invoice__status=InvoiceStatus.CREDITED)
-    return _both(qs, "invoice__issued_at", scope, hours=(Sum, "quantity", None), labour=(Sum, "amount", None))
+    return _both(qs, "invoice__issued_at", scope, hours=(Sum, "quantity", None), line_labour=(Sum, "amount", None))
 
 
 def source_deliveries(scope: Scope) -> tuple[dict, dict]:
@@ -599,7 +600,7 @@ def hours_per_ro(a: dict) -> Value:
     group=MONEY_GROUP,
 )
 def effective_labour_rate(a: dict) -> Value:
-    return ratio(a["labour"], a["hours"], percent=False)
+    return ratio(a["line_labour"], a["hours"], percent=False)
 
 
 @figure(
@@ -811,28 +812,33 @@ class Result:
         return "good" if (change > 0) == (self.figure.better == "up") else "bad"
 
 
-def aggregates(scope: Scope, names: set[str]) -> tuple[dict, dict]:
-    """Run the named sources once each; merge their aggregates."""
-    cur: dict = {}
-    prev: dict = {}
-    for name in sorted(names):
-        c, p = SOURCES[name](scope)
-        cur.update(c)
-        prev.update(p)
-    return cur, prev
+def aggregates(scope: Scope, names: set[str]) -> dict[str, tuple[dict, dict]]:
+    """Run the named sources once each: source -> (current, previous) aggregates."""
+    return {name: SOURCES[name](scope) for name in sorted(names)}
 
 
-def compute(scope: Scope, keys: list[str] | None = None) -> list[Result]:
-    """The figures (all, or `keys`) for the scope's period and the one before."""
+def inputs(fig: Figure, by_source: dict[str, tuple[dict, dict]], index: int) -> dict:
+    """The aggregates a figure reads: those of its sources, merged."""
+    merged: dict = {}
+    for name in fig.source.split("+"):
+        merged.update(by_source[name][index])
+    return merged
+
+
+def compute(scope: Scope, keys: list[str] | None = None) -> tuple[list[Result], dict[str, tuple[dict, dict]]]:
+    """The figures (all, or `keys`) for the scope's period and the one before,
+    and the sources' aggregates (the complaint table and the forecast read them)."""
     chosen = [FIGURES[k] for k in (keys or FIGURES)]
-    names = {part for f in chosen for part in f.source.split("+")}
-    cur, prev = aggregates(scope, names)
-    results = []
-    for fig in chosen:
-        current = fig.compute(cur)
-        previous = None if fig.source == "capacity" else fig.compute(prev)
-        results.append(Result(fig, current, previous))
-    return results
+    by_source = aggregates(scope, {part for fig in chosen for part in fig.source.split("+")})
+    results = [
+        Result(
+            fig,
+            fig.compute(inputs(fig, by_source, 0)),
+            None if fig.source == "capacity" else fig.compute(inputs(fig, by_source, 1)),
+        )
+        for fig in chosen
+    ]
+    return results, by_source
 
 
 def display(value: Decimal | None, unit: str) -> str:

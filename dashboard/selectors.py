@@ -992,16 +992,11 @@ def dashboard_context(station: Dealer, period: Period, now: dt.datetime | None =
     can call it directly to time the page's reads without HTTP."""
     now = now or timezone.now()
     scope = f.Scope(station=station, period=period, previous=period.previous(), now=now)
-    names = {part for fig in f.FIGURES.values() for part in fig.source.split("+")}
-    cur, prev = f.aggregates(scope, names)
-    results = [
-        f.Result(fig, fig.compute(cur), None if fig.source == "capacity" else fig.compute(prev))
-        for fig in f.FIGURES.values()
-    ]
+    results, by_source = f.compute(scope)
     groups: dict[str, list[f.Result]] = {}
     for result in results:
         groups.setdefault(str(result.figure.group), []).append(result)
-    forecast = cur.get("days", [])
+    forecast = by_source["capacity"][0]["days"]
     return {
         "station": station,
         "period": period,
@@ -1010,7 +1005,7 @@ def dashboard_context(station: Dealer, period: Period, now: dt.datetime | None =
         "results": results,
         "groups": groups,
         "forecast": forecast,
-        "complaint_levels": complaint_levels(station, cur),
+        "complaint_levels": complaint_levels(station, by_source["complaints"][0]),
         "reminders": reminder_table(station, period),
         "technicians": technician_table(station, period),
         "advisors": advisor_table(station, period),
