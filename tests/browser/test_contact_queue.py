@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -28,7 +29,11 @@ def click(driver, selector: str) -> None:
     element = driver.find_element(By.CSS_SELECTOR, selector)
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     WebDriverWait(driver, 5).until(ec.element_to_be_clickable(element))
-    element.click()
+    # A page still settling after a window resize can briefly cover the
+    # element: try again until it takes the click.
+    WebDriverWait(driver, 5, ignored_exceptions=[ElementClickInterceptedException]).until(
+        lambda _driver: element.click() or True
+    )
 
 
 def test_specialist_records_an_unreachable_call_and_a_satisfied_callback(

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils import translation
 
 from appointments.models import Appointment
 from appointments.models import Status as AppointmentStatus
@@ -23,6 +24,15 @@ from followup.campaigns import campaign_batch, pending, progress, segment
 from followup.models import Campaign, CampaignStatus, Channel, ContactTask, Kind, TaskStatus
 from reception.models import RepairOrder
 from tests.factories import CustomerFactory, OdometerReadingFactory, VehicleFactory, customers_with_vehicles_bulk
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The messages are asserted by their English msgids: pages and services speak English here."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)

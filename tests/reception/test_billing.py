@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dealers.models import JobType
 from reception import billing, documents, estimates, pricing
@@ -39,6 +39,15 @@ from reception.services import repair_order_transition
 from tests.factories import VehicleFactory
 from tests.reception.conftest import add_line
 from workshop.models import Decision, Finding, FindingLine, Job, Urgency
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The messages are asserted by their English msgids: pages and services speak English here."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 
 NOW = timezone.make_aware(dt.datetime(2026, 3, 10, 10, 0))
 WORK = (ROStatus.OPEN, ROStatus.IN_PROGRESS, ROStatus.QUALITY_CHECK, ROStatus.READY)
