@@ -219,3 +219,17 @@ def test_the_advisor_gets_a_call_until_the_customer_agrees_the_new_time(working_
     assert delay_call(now) == 1
     task.refresh_from_db()
     assert (task.status, task.outcome) == (TaskStatus.DONE, Outcome.AGREED)
+
+
+def test_the_advisors_call_list_links_the_delay_call_to_the_new_time_page(working_order, advisor, client):
+    from followup.rules import delay_call
+
+    now = timezone.now()
+    delay_report(
+        repair_order=working_order, forecast_ready_at=working_order.promised_at + dt.timedelta(hours=1), now=now
+    )
+    delay_call(now)
+    client.force_login(advisor.user)
+    page = client.get(reverse("followup:calls")).content.decode()
+    assert 'data-testid="agree-delay"' in page
+    assert reverse("workshop:delay", args=[working_order.pk]) in page
