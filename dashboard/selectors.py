@@ -680,7 +680,7 @@ def todo(station: Dealer, now: dt.datetime) -> list[dict]:
         dataset = DATASETS[key]
         qs = dataset.rows(station, None, now).order_by(*dataset.order)
         rows = list(qs[:TODO_PREVIEW])
-        count = len(rows) if len(rows) < TODO_PREVIEW else qs.count()
+        count = qs.count()
         lists.append(
             {
                 "dataset": dataset,
