@@ -9,13 +9,13 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 KINDS = {
-    "day": _("Day"),
-    "week": _("Week"),
-    "month": _("Month"),
-    "custom": _("Custom"),
+    "day": pgettext_lazy("period", "Day"),
+    "week": pgettext_lazy("period", "Week"),
+    "month": pgettext_lazy("period", "Month"),
+    "custom": pgettext_lazy("period", "Custom"),
 }
 # A custom range longer than this is cut: the trend charts cover a year.
 MAX_CUSTOM_DAYS = 366
