@@ -15,6 +15,7 @@ every generated value instead.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import time
 from collections import Counter
@@ -53,7 +54,7 @@ from followup.models import ContactTask, Kind, Survey
 from reception import estimates
 from reception import services as reception_services
 from reception.models import Invoice, Payment, RepairOrder, ROStatus
-from workshop import dispatch
+from workshop import dispatch, quality
 from workshop.clock import job_finish, job_start
 from workshop.dispatch import job_assign
 from workshop.jobs import jobs_sync
@@ -528,6 +529,7 @@ WORKSHOP_STAGES = (
     (1, "assigned"),
     (3, "started"),  # in progress on the clock
     (1, "finished"),  # all jobs done: in the quality check
+    (1, "ready"),  # checked, signed off and washed: the cashier's and the advisor's delivery
 )
 
 
@@ -551,7 +553,8 @@ def seed_workshop(*, stations: dict[str, Dealer], now: dt.datetime) -> int:
             continue
         # The last vehicles of the station: the demo appointments take the first ones.
         cars = iter(Vehicle.objects.filter(dealer=dealer).select_related("owner").order_by("-pk")[:20])
-        free_technicians = iter(technicians)
+        # Round the roster: the first technicians are free again once their car is through.
+        free_technicians = itertools.cycle(technicians)
         for count, stage in WORKSHOP_STAGES:
             for _ in range(count):
                 vehicle = next(cars)
@@ -595,11 +598,17 @@ def _workshop_car(dealer, vehicle, stage, advisor, dispatcher, package, technici
         return
     for job in Job.objects.filter(repair_order=order).order_by("pk"):
         job_start(job=job, by=technician, now=now)
-        if stage != "finished":
+        if stage not in ("finished", "ready"):
             return  # one job on the clock: a technician works one at a time
         job_finish(
             job=job, by=technician, cause_found="按保养手册检查", work_done="已按项目完成", result="正常", now=now
         )  # the last one opens the quality check
+    if stage == "ready":
+        check = quality.current_round(order)
+        for item in check.items.all():
+            quality.quality_item_record(item=item, passed=True, by=dispatcher.user)
+        quality.quality_check_sign_off(quality_check=check, by=dispatcher.user, now=now)
+        quality.quality_check_washed(repair_order=order, by=dispatcher.user, now=now)
 
 
 def summary(created: Counter[str]) -> str:
