@@ -6,44 +6,19 @@ which serialises every writer anyway."""
 
 from __future__ import annotations
 
-import threading
-
-import pytest
-from django.db import connection, connections
-
 from complaints.escalation import escalate_overdue
 from complaints.models import ComplaintEvent, Escalation, EventKind
 from dealer_service.sweep import sweep
+from tests import concurrency
 from tests.complaints.conftest import H, open_complaint
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"),
-]
+pytestmark = concurrency.POSTGRES_ONLY
 
 SWEEPS = 4
 
 
 def run_at_once(target, moment) -> list:
-    barrier = threading.Barrier(SWEEPS)
-    outcomes: list = []
-
-    def one():
-        try:
-            barrier.wait()
-            outcomes.append(target(moment))
-        except Exception as error:
-            outcomes.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=one) for _ in range(SWEEPS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return concurrency.run_at_once(target, moment, times=SWEEPS)
 
 
 def test_parallel_escalation_sweeps_escalate_each_stage_once(station, agent, car, visit, manager):

@@ -5,45 +5,21 @@ campaign row claimed with SELECT … FOR UPDATE SKIP LOCKED is what stops the
 second batch; skipped on SQLite, which serialises every writer anyway."""
 
 import datetime as dt
-import threading
 from zoneinfo import ZoneInfo
-
-import pytest
-from django.db import connection, connections
 
 from followup.campaigns import campaign_batch
 from followup.models import Campaign, CampaignStatus, ContactTask
+from tests import concurrency
 from tests.factories import customers_with_vehicles_bulk
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"),
-]
+pytestmark = concurrency.POSTGRES_ONLY
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 SWEEPS = 6
 
 
 def run_at_once(moment: dt.datetime) -> list:
-    barrier = threading.Barrier(SWEEPS)
-    outcomes: list = []
-
-    def one():
-        try:
-            barrier.wait()
-            outcomes.append(campaign_batch(moment))
-        except Exception as error:
-            outcomes.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=one) for _ in range(SWEEPS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return concurrency.run_at_once(campaign_batch, moment, times=SWEEPS)
 
 
 def campaign(station, **fields) -> Campaign:

@@ -5,45 +5,21 @@ unique dedupe key is what stops the second insert; skipped on SQLite, which
 serialises every writer anyway."""
 
 import datetime as dt
-import threading
-
-import pytest
-from django.db import connection, connections
 
 from dealer_service.sweep import sweep
 from followup import rules
 from followup.models import ContactTask, Kind
+from tests import concurrency
 from tests.followup.conftest import ARRIVAL, appointments_bulk
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"),
-]
+pytestmark = concurrency.POSTGRES_ONLY
 
 SWEEPS = 6
 H = dt.timedelta(hours=1)
 
 
 def run_at_once(target, moment) -> list:
-    barrier = threading.Barrier(SWEEPS)
-    outcomes: list = []
-
-    def one():
-        try:
-            barrier.wait()
-            outcomes.append(target(moment))
-        except Exception as error:
-            outcomes.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=one) for _ in range(SWEEPS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return concurrency.run_at_once(target, moment, times=SWEEPS)
 
 
 def test_parallel_rule_runs_create_each_confirmation_once(workshop, advisor):

@@ -6,23 +6,17 @@ stops a second send. Skipped on SQLite, which serialises every writer."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from followup.messaging import send_due
 from followup.messaging.backends import locmem as locmem_backend
 from followup.messaging.sending import queue_due
 from followup.models import Channel, ContactTask, Message, MessageStatus, Outcome, TaskStatus
+from tests import concurrency
 from tests.factories import customers_with_vehicles_bulk
 from tests.followup.test_messaging import NOW, make_task
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"),
-]
+pytestmark = concurrency.POSTGRES_ONLY
 
 SWEEPS = 6
 
@@ -36,24 +30,7 @@ def sms_to_locmem(settings):
 
 
 def run_at_once(target, moment) -> list:
-    barrier = threading.Barrier(SWEEPS)
-    outcomes: list = []
-
-    def one():
-        try:
-            barrier.wait()
-            outcomes.append(target(moment))
-        except Exception as error:
-            outcomes.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=one) for _ in range(SWEEPS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return concurrency.run_at_once(target, moment, times=SWEEPS)
 
 
 def test_parallel_sweeps_queue_and_send_each_message_once(station):

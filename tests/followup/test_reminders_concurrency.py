@@ -5,22 +5,15 @@ unique dedupe key is what stops the second insert; skipped on SQLite, which
 serialises every writer anyway."""
 
 import datetime as dt
-import threading
 from collections import Counter
-
-import pytest
-from django.db import connection, connections
 
 from followup import rules
 from followup.models import ContactTask, Kind
 from reception.models import ROStatus
+from tests import concurrency
 from tests.followup.test_reminders import WARRANTY_END, car, delivered, local, read, visit
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"),
-]
+pytestmark = concurrency.POSTGRES_ONLY
 
 SWEEPS = 4
 NOW = local(dt.date(2026, 9, 16), 10)
@@ -28,24 +21,7 @@ CARS = 5
 
 
 def run_at_once(target, moment) -> list:
-    barrier = threading.Barrier(SWEEPS)
-    outcomes: list = []
-
-    def one():
-        try:
-            barrier.wait()
-            outcomes.append(target(moment))
-        except Exception as error:
-            outcomes.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=one) for _ in range(SWEEPS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    return concurrency.run_at_once(target, moment, times=SWEEPS)
 
 
 def test_parallel_sweeps_make_each_reminder_once(station, advisor):
