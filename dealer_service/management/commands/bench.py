@@ -103,7 +103,17 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=30)
         parser.add_argument("--fill", type=float, default=0.6, help="share of capacity to book first (0 = none)")
 
-    def handle(self, *args, station: str | None, repeat: int, fill: float, **options) -> None:
+    def handle(self, *args, **options) -> None:
+        # Whole pages link their static files: serve the names as they are,
+        # so the bench needs no collectstatic manifest.
+        plain = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+        with override_settings(STORAGES=plain):
+            self.run(**options)
+
+    def run(self, *, station: str | None, repeat: int, fill: float, **options) -> None:
         dealer = Dealer.objects.filter(code=station).first() if station else Dealer.objects.order_by("code").first()
         if dealer is None:
             raise CommandError("No station: load the demo data first (manage.py seed_demo).")
@@ -121,6 +131,12 @@ class Command(BaseCommand):
                 rows.append(("proposal panel (HTTP, whole stack)", measure(self.panel(dealer, operation), repeat)))
                 rows.append(("five-part repair order PDF", measure(self.repair_order_pdf(dealer), repeat)))
                 rows.append(("dispatch board with 200 open ROs", measure(self.board(dealer, BOARD_ORDERS), repeat)))
+                call_list = self.page(dealer, Role.SPECIALIST, "followup:calls")
+                if call_list is not None:
+                    rows.append(("specialist's call list (HTTP)", measure(call_list, repeat)))
+                month = self.page(dealer, Role.SERVICE_MANAGER, "dashboard:index", {"period": "month"})
+                if month is not None:
+                    rows.append(("manager's dashboard, month (HTTP)", measure(month, max(3, repeat // 3))))
                 raise Rollback
         except Rollback:
             pass
@@ -211,6 +227,25 @@ class Command(BaseCommand):
             response = client.get(url, data, secure=True)
             if response.status_code != 200:
                 raise CommandError(f"proposal panel answered {response.status_code}")
+            return response
+
+        return run
+
+    @staticmethod
+    def page(dealer: Dealer, role: str, name: str, data: dict | None = None) -> Callable[[], object] | None:
+        """A whole page through the request stack, signed in as the first staff
+        member with `role`; None when the station has nobody in that role."""
+        staff = StaffMember.objects.filter(dealers=dealer, roles__role=role).order_by("pk").first()
+        if staff is None:
+            return None
+        client = Client(raise_request_exception=True, HTTP_HOST=settings.ALLOWED_HOSTS[0])
+        client.force_login(staff.user)
+        url = reverse(name)
+
+        def run():
+            response = client.get(url, data or {}, secure=True)
+            if response.status_code != 200:
+                raise CommandError(f"{name} answered {response.status_code}")
             return response
 
         return run
