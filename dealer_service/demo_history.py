@@ -6,7 +6,11 @@ the live flow would have left behind: estimate lines priced from the
 station's catalogue, the customer's consent, jobs with their clock, the
 quality check, the delivery talk, the invoice and its payments, the odometer
 reading of the walk-around, the event log, a declined recommendation now and
-then, comebacks, and the after-sales callback with its survey.
+then, comebacks, and the after-sales callback with its survey. About half the
+visits were booked: an appointment some days before, mostly confirmed the
+day before, arrived and converted into the repair order; now and then a
+customer did not turn up or cancelled (the dashboard's appointment share,
+confirmation and show rates read these).
 
 Why plain rows and not the services: at `--scale 100` that is a quarter of a
 million repair orders; the services would take hours (row locks, full_clean,
@@ -38,9 +42,21 @@ from zoneinfo import ZoneInfo
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 
+from appointments.models import Appointment, AppointmentEvent, AppointmentLine, Source
+from appointments.models import Status as AppointmentStatus
 from customers.models import OdometerReading, OdometerSource, Vehicle
 from dealer_service import demo
-from dealers.models import Bay, Dealer, JobType, LabourOperation, Part, Role, ServicePackage, StaffMember
+from dealers.models import (
+    Bay,
+    Dealer,
+    JobType,
+    LabourOperation,
+    Part,
+    Role,
+    RosterEntry,
+    ServicePackage,
+    StaffMember,
+)
 from followup.models import Channel, ContactAttempt, ContactTask, Kind, Outcome, Survey, TaskStatus
 from followup.rules import dedupe_key
 from reception import pricing
@@ -97,6 +113,15 @@ FINDING_CHANCE = 0.10
 DISSATISFIED_CHANCE = 0.05
 DISCOUNT_CHANCE = 0.12
 CLUB = ("club", "club_vip", "loyal", "core")
+# Appointments: the share of visits booked ahead by job type (comebacks are
+# booked like their original), how many were confirmed, and the bookings
+# that never became a visit: no-shows and cancellations, per booked visit.
+BOOKED_CHANCE = {JobType.MAINTENANCE: 0.60, JobType.REPAIR: 0.40, JobType.BODY_PAINT: 0.35}
+CONFIRMED_CHANCE = 0.90
+NO_SHOW_CHANCE = 0.12  # show rate ≈ 1 / 1.12 ≈ 89 %
+NO_SHOW_CONFIRMED_CHANCE = 0.50
+CANCELLED_CHANCE = 0.06
+SOURCES = ((Source.PHONE, 55), (Source.ONLINE, 25), (Source.ACTIVE, 20))
 
 # Repairs: operation code -> parts (part-kind key of the model or a common
 # part number, quantity). Body jobs likewise.
@@ -187,6 +212,24 @@ class Visit:
     closed: bool = True
     ro: RepairOrder | None = None
     first_job: Job | None = None
+    # The appointment the visit came from, and the customer's bookings before
+    # it that did not turn into a visit (no-shows, cancellations).
+    appointment: Booking | None = None
+    missed: list[Booking] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Booking:
+    """One appointment of the history: its times and its status log."""
+
+    visit: Visit  # the visit it was for (a missed one: the visit that followed)
+    status: str
+    arrives_at: dt.datetime
+    booked_at: dt.datetime
+    source: str
+    events: list[tuple[str, str, dt.datetime]]  # (from, to, at)
+    number: str = ""
+    row: Appointment | None = None
 
 
 @dataclass
@@ -206,6 +249,7 @@ class StationCatalogue:
     bays: dict[str, Bay]
     open_weekdays: set[int]
     holidays: set[dt.date]
+    on_duty: set[tuple[int, dt.date]] = field(default_factory=set)  # (technician, day) on the roster
 
     @classmethod
     def load(cls, dealer: Dealer) -> StationCatalogue | None:
@@ -245,6 +289,7 @@ class StationCatalogue:
             bays={b.code: b for b in Bay.objects.filter(dealer=dealer, is_active=True)},
             open_weekdays=set(dealer.opening_hours.values_list("weekday", flat=True)),
             holidays=set(dealer.holidays.values_list("date", flat=True)),
+            on_duty=set(RosterEntry.objects.filter(dealer=dealer).values_list("technician", "date")),
         )
 
     def model_part(self, kind: str, vehicle: VehicleInfo) -> Part | None:
@@ -336,12 +381,17 @@ def km_on(vehicle: VehicleInfo, day: dt.date, rate: float) -> int | None:
     return km + round((day - read_on).days * rate)
 
 
-def plan(catalogue: StationCatalogue, vehicles: list[VehicleInfo], *, today: dt.date) -> list[Visit]:
-    """Every visit of the station's vehicles in the year before today,
-    numbered; deterministic per vehicle."""
+def plan(
+    catalogue: StationCatalogue, vehicles: list[VehicleInfo], *, today: dt.date, appointments: bool = True
+) -> list[Visit]:
+    """Every visit of the station's vehicles in the year before today, with
+    its appointments when `appointments`, numbered; deterministic per vehicle."""
     visits: list[Visit] = []
     for vehicle in vehicles:
-        visits.extend(_vehicle_visits(catalogue, vehicle, today))
+        mine = _vehicle_visits(catalogue, vehicle, today)
+        if appointments:
+            _bookings(catalogue, vehicle, mine, today)
+        visits.extend(mine)
     _number(catalogue, visits)
     return visits
 
@@ -426,6 +476,71 @@ def _vehicle_visits(cat: StationCatalogue, vehicle: VehicleInfo, today: dt.date)
                 visits.append(comeback)
     visits.sort(key=lambda v: v.arrives)
     return visits
+
+
+def _bookings(cat: StationCatalogue, vehicle: VehicleInfo, visits: list[Visit], today: dt.date) -> None:
+    """Appointments behind about half the visits, and the no-shows and
+    cancellations of the same customers, from a stream of their own (the
+    visits do not change with them)."""
+    rng = random.Random(f"{demo.SEED}:appointments:{vehicle.vin or vehicle.pk}")
+    taken = {v.arrives.astimezone(cat.tz).date() for v in visits}
+    earliest = today - dt.timedelta(days=LOST_DAYS)
+    for visit in visits:
+        job_type = visit.comeback_of.job_type if visit.comeback_of else visit.job_type
+        if rng.random() >= BOOKED_CHANCE.get(job_type, 0.4):
+            continue
+        visit.appointment = _booking(cat, rng, visit, visit.arrives, shown=True)
+        for status, chance in (
+            (AppointmentStatus.NO_SHOW, NO_SHOW_CHANCE),
+            (AppointmentStatus.CANCELLED, CANCELLED_CHANCE),
+        ):
+            if rng.random() >= chance:
+                continue
+            # The missed slot lies some days before the visit that followed.
+            day = cat.open_day(visit.arrives.astimezone(cat.tz).date() - dt.timedelta(days=rng.randint(4, 21)))
+            if day < earliest or day >= visit.arrives.astimezone(cat.tz).date() or day in taken:
+                continue
+            taken.add(day)
+            slot = dt.datetime.combine(day, dt.time(8, 30), tzinfo=cat.tz) + dt.timedelta(
+                minutes=15 * rng.randint(0, 26)
+            )
+            visit.missed.append(_booking(cat, rng, visit, slot, shown=False, status=status))
+
+
+def _booking(
+    cat: StationCatalogue,
+    rng: random.Random,
+    visit: Visit,
+    arrives: dt.datetime,
+    *,
+    shown: bool,
+    status: str = AppointmentStatus.CONVERTED,
+) -> Booking:
+    """Booked 1–14 days ahead in opening hours, confirmed the day before (or
+    not), then arrived and converted, or a no-show, or cancelled."""
+    local = arrives.astimezone(cat.tz)
+    slot = local.replace(minute=local.minute // 15 * 15, second=0, microsecond=0)
+    booked_on = local.date() - dt.timedelta(days=rng.randint(1, 14))
+    booked_at = dt.datetime.combine(booked_on, dt.time(9, 0), tzinfo=cat.tz) + dt.timedelta(minutes=rng.randint(0, 480))
+    source = rng.choices([s for s, _ in SOURCES], weights=[w for _, w in SOURCES])[0]
+    events = [("", AppointmentStatus.BOOKED, booked_at)]
+    state = AppointmentStatus.BOOKED
+    if status == AppointmentStatus.CANCELLED:
+        cancelled = booked_at + (slot - booked_at) * rng.uniform(0.2, 0.9)
+        events.append((state, status, cancelled))
+        return Booking(visit, status, slot, booked_at, source, events)
+    if rng.random() < (CONFIRMED_CHANCE if shown else NO_SHOW_CONFIRMED_CHANCE):
+        day_before = dt.datetime.combine(local.date() - dt.timedelta(days=1), dt.time(10, 0), tzinfo=cat.tz)
+        confirmed = max(day_before + dt.timedelta(minutes=rng.randint(0, 360)), booked_at + dt.timedelta(minutes=30))
+        events.append((state, AppointmentStatus.CONFIRMED, min(confirmed, slot - dt.timedelta(hours=1))))
+        state = AppointmentStatus.CONFIRMED
+    if shown:
+        events.append((state, AppointmentStatus.ARRIVED, arrives))
+        events.append((AppointmentStatus.ARRIVED, AppointmentStatus.CONVERTED, arrives))
+    else:
+        grace = dt.timedelta(minutes=cat.dealer.no_show_grace_minutes)
+        events.append((state, AppointmentStatus.NO_SHOW, slot + grace))
+    return Booking(visit, status, slot, booked_at, source, events)
 
 
 def _arrival(cat: StationCatalogue, rng: random.Random, day: dt.date) -> dt.datetime:
@@ -578,6 +693,9 @@ def _times(visit: Visit, rng: random.Random) -> None:
     t["promised"] = _round_quarter(t["consent"] + dt.timedelta(hours=float(hours) + 1.5))
     grade = max(x.operation.required_skill_grade for x in visit.lines if x.kind == LineKind.LABOUR)
     able = [s for s in cat.technicians if s.skill_grade >= grade] or cat.technicians
+    # Whoever is on the roster that day (the dashboard counts duty days only).
+    day = visit.arrives.astimezone(cat.tz).date()
+    able = [s for s in able if (s.pk, day) in cat.on_duty] or able
     visit.technician = rng.choice(able)
     visit.advisor = rng.choice(cat.advisors)
     clock = t["consent"] + dt.timedelta(minutes=rng.randint(10, 50))
@@ -631,6 +749,15 @@ def _number(cat: StationCatalogue, visits: list[Visit]) -> None:
             year = visit.times[moment].astimezone(cat.tz).year
             seq[year] += 1
             setattr(visit, attr, f"{letter}{year}-{seq[year]:05d}")
+    # Appointments: YYYY-NNNNN by the booked arrival, as the booking service
+    # numbers them (appointments.services._next_number), so the live ones,
+    # all arriving later, continue the current year's sequence.
+    bookings = [b for v in visits for b in ([v.appointment] if v.appointment else []) + v.missed]
+    seq = Counter()
+    for booking in sorted(bookings, key=lambda b: (b.arrives_at, b.visit.vehicle_id, b.status)):
+        year = booking.arrives_at.astimezone(cat.tz).year
+        seq[year] += 1
+        booking.number = f"Y{year}-{seq[year]:05d}"
 
 
 # --- writing -------------------------------------------------------------------
@@ -701,7 +828,9 @@ def seed_history(*, stations: dict[str, Dealer], now: dt.datetime) -> Counter[st
         if catalogue is None:
             continue
         today = now.astimezone(catalogue.tz).date()
-        all_visits.extend(plan(catalogue, load_vehicles(dealer), today=today))
+        # Appointment numbers taken already (booked without a history): leave them be.
+        booked = not Appointment.objects.filter(dealer=dealer).exists()
+        all_visits.extend(plan(catalogue, load_vehicles(dealer), today=today, appointments=booked))
     all_visits.sort(key=lambda v: (v.arrives, v.vehicle_id))
     stamps = [
         RepairOrder._meta.get_field("created_at"),
@@ -709,6 +838,7 @@ def seed_history(*, stations: dict[str, Dealer], now: dt.datetime) -> Counter[st
         OdometerReading._meta.get_field("created_at"),
         QualityCheck._meta.get_field("created_at"),
         ContactTask._meta.get_field("created_at"),
+        Appointment._meta.get_field("created_at"),
     ]
     order_type = ContentType.objects.get_for_model(RepairOrder)
     with historic_timestamps(*stamps):
@@ -723,6 +853,19 @@ def write(visits: list[Visit], *, now: dt.datetime, order_type: ContentType, cre
     for visit in visits:
         # Callbacks still ahead of `now` are the sweep's to make: the RO stays delivered.
         visit.closed = visit.times["callback_done"] <= now and visit.times["called"] <= now
+    bookings = [b for v in visits for b in ([v.appointment] if v.appointment else []) + v.missed]
+    appointments = [_appointment(b) for b in bookings]
+    Appointment.objects.bulk_create(appointments, batch_size=1_000)
+    for booking, row in zip(bookings, appointments, strict=True):
+        booking.row = row
+    appointment_lines = [line for b in bookings for line in _appointment_lines(b)]
+    fast_insert(AppointmentLine, appointment_lines, batch_size=2_000)
+    appointment_events = [
+        AppointmentEvent(appointment=b.row, from_status=a, to_status=z, at=at, by=b.visit.advisor.user)
+        for b in bookings
+        for a, z, at in b.events
+    ]
+    fast_insert(AppointmentEvent, appointment_events, batch_size=2_000)
     # Comebacks after the rest: their original may be in this chunk.
     for group in ([v for v in visits if not v.comeback_of], [v for v in visits if v.comeback_of]):
         group_orders = [_order(v) for v in group]
@@ -815,14 +958,80 @@ def write(visits: list[Visit], *, now: dt.datetime, order_type: ContentType, cre
             "callbacks": len(tasks),
             "surveys": len(surveys),
             "history events": len(events),
+            "appointments": len(appointments),
+            "history appointment events": len(appointment_events),
         }
     )
+
+
+def _appointment(b: Booking) -> Appointment:
+    v = b.visit
+    labour = [x for x in v.lines if x.kind == LineKind.LABOUR]
+    hours = sum((x.quantity for x in labour), ZERO)
+    ready_at = v.times["promised"] if b.status == AppointmentStatus.CONVERTED else None
+    return Appointment(
+        dealer=v.station.dealer,
+        number=b.number,
+        customer_id=v.customer_id,
+        vehicle_id=v.vehicle_id,
+        advisor=v.advisor,
+        job_type=v.job_type,
+        arrives_at=b.arrives_at,
+        hours=hours,
+        skill_grade=max(x.operation.required_skill_grade for x in labour),
+        ready_at=ready_at or _round_quarter(b.arrives_at + dt.timedelta(hours=float(hours) + 1.5)),
+        labour_price=sum((pricing.line_amount(x.quantity, x.unit_price) for x in labour), ZERO),
+        parts_price=sum(
+            (pricing.line_amount(x.quantity, x.unit_price) for x in v.lines if x.kind == LineKind.PART), ZERO
+        ),
+        request=v.purpose,
+        source=b.source,
+        status=b.status,
+        created_by=v.advisor.user,
+        created_at=b.booked_at,
+    )
+
+
+def _appointment_lines(b: Booking) -> list[AppointmentLine]:
+    """What was asked for: each package once, the other labour operations one by one."""
+    packages: dict[int, list[LinePlan]] = defaultdict(list)
+    rows = []
+    for x in b.visit.lines:
+        if x.package_id:
+            packages[x.package_id].append(x)
+        elif x.kind == LineKind.LABOUR:
+            rows.append(
+                AppointmentLine(
+                    appointment=b.row,
+                    operation=x.operation,
+                    description=x.operation.name[:120],
+                    hours=x.quantity,
+                    labour_price=pricing.line_amount(x.quantity, x.unit_price),
+                )
+            )
+    names = {pkg.pk: pkg.name for pkg, _, _ in b.visit.station.packages.values()}
+    for package_id, lines in packages.items():
+        labour = [x for x in lines if x.kind == LineKind.LABOUR]
+        rows.append(
+            AppointmentLine(
+                appointment=b.row,
+                package_id=package_id,
+                description=names.get(package_id, "")[:120],
+                hours=sum((x.quantity for x in labour), ZERO),
+                labour_price=sum((pricing.line_amount(x.quantity, x.unit_price) for x in labour), ZERO),
+                parts_price=sum(
+                    (pricing.line_amount(x.quantity, x.unit_price) for x in lines if x.kind == LineKind.PART), ZERO
+                ),
+            )
+        )
+    return rows
 
 
 def _order(v: Visit) -> RepairOrder:
     return RepairOrder(
         dealer=v.station.dealer,
         number=v.number,
+        appointment=v.appointment.row if v.appointment else None,
         customer_id=v.customer_id,
         vehicle_id=v.vehicle_id,
         advisor=v.advisor,

@@ -1,7 +1,8 @@
 """The demo's year of history (dealer_service.demo_history): every delivered
 repair order hangs together the way the live flow would have left it, the
-numbering continues into live use, a re-run adds nothing; and the bench's
-sweep section runs."""
+numbering continues into live use, a re-run adds nothing; about half the
+visits come from an appointment and some appointments were missed; the duty
+roster covers the year; and the bench's sweep section runs."""
 
 from __future__ import annotations
 
@@ -14,12 +15,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Max, Sum
+from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
+from appointments.models import Appointment, AppointmentEvent, AppointmentLine
+from appointments.models import Status as AppointmentStatus
 from customers.models import Customer, OdometerReading
-from dealer_service import demo
+from dashboard.periods import Period
+from dashboard.selectors import dashboard_context
+from dealer_service import demo, demo_history
 from dealer_service.management.commands import bench
+from dealers.models import Dealer, RosterEntry
 from followup.models import ContactAttempt, ContactTask, Kind, Survey, TaskStatus
 from followup.rules import dedupe_key
 from reception import pricing
@@ -55,6 +61,10 @@ HISTORY_MODELS = (
     ContactTask,
     ContactAttempt,
     Survey,
+    Appointment,
+    AppointmentEvent,
+    AppointmentLine,
+    RosterEntry,
 )
 
 
@@ -262,6 +272,10 @@ def test_without_history_there_are_no_repair_orders(small):
 
     assert not RepairOrder.objects.exists() and not Invoice.objects.exists()
     assert not ContactTask.objects.filter(kind=Kind.CALLBACK).exists()
+    assert not Appointment.objects.exists()
+    # No history, no need for last year's roster: two weeks back as before.
+    first = timezone.localdate() - dt.timedelta(days=demo.ROSTER_DAYS_BACK)
+    assert RosterEntry.objects.aggregate(first=Min("date"))["first"] >= first
 
 
 @pytest.mark.django_db
@@ -287,3 +301,116 @@ def test_the_bench_reports_the_first_and_second_sweep_and_rolls_them_back(small,
     assert second["acted"] == 0  # everything due was made by the first
     assert figures["contacts"] == tasks and figures["callbacks"] > 0
     assert ContactTask.objects.count() == tasks  # rolled back
+
+
+@pytest.mark.django_db
+def test_about_half_the_history_orders_come_from_an_appointment_of_the_same_car_booked_before(small):
+    seed(scale=2)
+
+    orders = list(RepairOrder.objects.filter(status__in=HISTORY).select_related("appointment"))
+    booked = [o for o in orders if o.appointment_id]
+    assert 0.45 <= len(booked) / len(orders) <= 0.65
+    lines = set(AppointmentLine.objects.values_list("appointment", flat=True))
+    chains = defaultdict(list)
+    for appointment_id, to_status, at in AppointmentEvent.objects.order_by("at", "pk").values_list(
+        "appointment", "to_status", "at"
+    ):
+        chains[appointment_id].append((to_status, at))
+    for order in booked:
+        a = order.appointment
+        assert (a.dealer_id, a.vehicle_id, a.customer_id) == (order.dealer_id, order.vehicle_id, order.customer_id)
+        assert a.status == AppointmentStatus.CONVERTED and a.job_type == order.job_type
+        assert a.created_at < a.arrives_at <= order.created_at < a.ready_at
+        assert a.hours > 0 and a.pk in lines
+        states = [state for state, _ in chains[a.pk]]
+        assert states[0] == AppointmentStatus.BOOKED and states[-2:] == ["arrived", "converted"]
+        assert chains[a.pk][0][1] == a.created_at and chains[a.pk][-1][1] <= order.created_at
+
+
+@pytest.mark.django_db
+def test_some_appointments_were_no_shows_or_cancelled_and_have_no_repair_order(small):
+    seed(scale=2)
+
+    now = timezone.now()
+    history = Appointment.objects.filter(arrives_at__lt=now)
+    missed = history.filter(status__in=(AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED))
+    assert missed.filter(status=AppointmentStatus.NO_SHOW).exists()
+    assert missed.filter(status=AppointmentStatus.CANCELLED).exists()
+    assert not RepairOrder.objects.filter(appointment__in=missed).exists()
+    for a in missed.prefetch_related("events"):
+        assert [e.to_status for e in a.events.all()][-1] == a.status
+        assert a.created_at < a.arrives_at
+        assert not RepairOrder.objects.filter(vehicle=a.vehicle, created_at__date=a.arrives_at.date()).exists()
+    # Nothing of the past is left booked or confirmed: the sweeps would chase it.
+    assert not history.filter(status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)).exists()
+    due = history.exclude(status=AppointmentStatus.CANCELLED)
+    shown = due.filter(status=AppointmentStatus.CONVERTED).count()
+    assert 0.85 <= shown / due.count() <= 0.93
+    confirmed = due.filter(events__to_status=AppointmentStatus.CONFIRMED).distinct().count()
+    assert 0.75 <= confirmed / due.count() <= 0.95
+
+
+@pytest.mark.django_db
+def test_appointment_numbers_are_unique_gapless_and_the_live_bookings_continue_them(small):
+    seed(appointments=True)
+
+    now = timezone.now()
+    numbers = defaultdict(list)
+    for dealer_id, number, at in (
+        Appointment.objects.filter(arrives_at__lt=now)
+        .order_by("arrives_at", "number")
+        .values_list("dealer", "number", "arrives_at")
+    ):
+        year = timezone.localtime(at).year
+        assert number.startswith(f"Y{year}-")
+        numbers[dealer_id, year].append(int(number.split("-")[1]))
+    assert numbers
+    for sequence in numbers.values():
+        assert sequence == list(range(1, len(sequence) + 1))
+    all_numbers = list(Appointment.objects.values_list("dealer", "number"))
+    assert len(all_numbers) == len(set(all_numbers))
+    year = timezone.localtime(now).year
+    for dealer in Dealer.objects.all():
+        past = Appointment.objects.filter(dealer=dealer, arrives_at__lt=now, number__startswith=f"Y{year}-")
+        last = past.aggregate(Max("number"))["number__max"]
+        live = Appointment.objects.filter(dealer=dealer, arrives_at__gte=now).values_list("number", flat=True)
+        assert live and last and all(number > last for number in live)
+
+
+@pytest.mark.django_db
+def test_the_roster_covers_every_opening_day_of_the_history(small):
+    seed()
+
+    today = timezone.localdate()
+    first = today - dt.timedelta(days=demo_history.LOST_DAYS)
+    for dealer in Dealer.objects.all():
+        open_weekdays = set(dealer.opening_hours.values_list("weekday", flat=True))
+        closed = set(dealer.holidays.values_list("date", flat=True))
+        expected = {
+            first + dt.timedelta(days=n)
+            for n in range((today - first).days + 1)
+            if (first + dt.timedelta(days=n)).weekday() in open_weekdays and first + dt.timedelta(days=n) not in closed
+        }
+        on_roster = set(dealer.roster.filter(date__range=(first, today)).values_list("date", flat=True))
+        assert on_roster == expected
+        shapes = set(dealer.roster.values_list("starts", "ends", "break_minutes"))
+        assert shapes <= {(*demo.SHIFTS[d], demo.BREAK_MINUTES) for d in demo.SHIFTS}
+    # History jobs go to a technician on duty that day (all of them when nobody able is).
+    duty = set(RosterEntry.objects.values_list("technician", "date"))
+    finishes = ClockEvent.objects.filter(kind=ClockKind.FINISH).values_list("technician", "at")
+    on_duty = [(tech, timezone.localtime(at).date()) in duty for tech, at in finishes]
+    assert sum(on_duty) / len(on_duty) > 0.95
+
+
+@pytest.mark.django_db
+def test_the_dashboard_has_appointment_and_workshop_figures_for_both_periods(small):
+    seed()
+
+    station = Dealer.objects.order_by("pk").first()
+    tz = ZoneInfo(station.time_zone)
+    period = Period.of("month", timezone.localtime(timezone.now(), tz).date(), tz)
+    results = {r.figure.key: r for r in dashboard_context(station, period)["results"]}
+    for key in ("appointment_share", "confirmation_rate", "show_rate", "productivity", "proficiency"):
+        assert results[key].current.value is not None, key
+        assert results[key].previous is not None and results[key].previous.value is not None, key
+    assert results["appointment_share"].previous.value > 0

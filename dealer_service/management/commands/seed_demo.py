@@ -132,7 +132,10 @@ def seed(*, scale: int, today: dt.date, appointments: bool = True, history: bool
     with transaction.atomic():
         stations = seed_stations(created=created)
         seed_staff(stations=stations, created=created)
-        created["roster entries"] += seed_roster(today=today)
+        # With the history, the roster goes back as far as its visits do:
+        # the dashboard's productivity and proficiency need both periods.
+        back = demo_history.LOST_DAYS if history else demo.ROSTER_DAYS_BACK
+        created["roster entries"] += seed_roster(today=today, days_back=back)
         seed_catalogue(stations=stations, data=data, created=created)
     seed_customers(stations=stations, data=data, count=scale * demo.CUSTOMERS_PER_SCALE, created=created)
     if history:
@@ -225,13 +228,14 @@ def seed_staff(*, stations: dict[str, Dealer], created: Counter[str]) -> None:
     created["logins"] += new
 
 
-def seed_roster(*, today: dt.date) -> int:
-    """Every technician on every opening day from two weeks back to four weeks
-    ahead, except holidays, their Sundays off and leave; returns rows added.
+def seed_roster(*, today: dt.date, days_back: int = demo.ROSTER_DAYS_BACK) -> int:
+    """Every technician on every opening day from `days_back` days back (two
+    weeks; the history's 13 months when there is one) to four weeks ahead,
+    except holidays, their Sundays off and leave; returns rows added.
     Days already on the roster are left as they are (someone may have
     changed them)."""
-    first = today - dt.timedelta(days=demo.ROSTER_DAYS_BACK)
-    days = [first + dt.timedelta(days=n) for n in range(demo.ROSTER_DAYS_BACK + demo.ROSTER_DAYS_AHEAD + 1)]
+    first = today - dt.timedelta(days=days_back)
+    days = [first + dt.timedelta(days=n) for n in range(days_back + demo.ROSTER_DAYS_AHEAD + 1)]
     technicians = _technicians()
     rows: list[RosterEntry] = []
     for dealer in Dealer.objects.filter(code__in=[s.code for s in demo.STATIONS]):
