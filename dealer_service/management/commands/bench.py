@@ -114,6 +114,9 @@ class Command(BaseCommand):
             self.run(**options)
 
     def run(self, *, station: str | None, repeat: int, fill: float, **options) -> None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # measure a maintained database, not one fresh from a bulk load
         dealer = Dealer.objects.filter(code=station).first() if station else Dealer.objects.order_by("code").first()
         if dealer is None:
             raise CommandError("No station: load the demo data first (manage.py seed_demo).")

@@ -28,7 +28,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from appointments import capacity, services
@@ -114,6 +114,11 @@ class Command(BaseCommand):
             appointments=not without_appointments,
             history=not without_history,
         )
+        if connection.vendor == "postgresql":
+            # Fresh statistics after the bulk load: without them the planner
+            # takes the new tables for empty and the first sweeps crawl.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(summary(created))
         self.stdout.write("")
         self.stdout.write(logins_table())
