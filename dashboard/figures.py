@@ -241,9 +241,12 @@ def source_clock(scope: Scope) -> tuple[dict, dict]:
 
 
 def source_roster(scope: Scope) -> tuple[dict, dict]:
-    """Hours on duty: the roster's shifts less their breaks (a date field: windows by day)."""
+    """Hours on duty: the roster's shifts less their breaks (a date field:
+    windows by day). A period still running counts its shifts up to today:
+    the days ahead have nothing clocked yet."""
     cur, prev = scope.period, scope.previous
-    qs = RosterEntry.objects.filter(dealer=scope.station, date__gte=prev.first, date__lte=cur.last)
+    last = min(cur.last, scope.now.astimezone(cur.tz).date())
+    qs = RosterEntry.objects.filter(dealer=scope.station, date__gte=prev.first, date__lte=last)
     shift = duration("ends", "starts")
     row = qs.aggregate(
         c_shift=Sum(shift, filter=Q(date__gte=cur.first)),

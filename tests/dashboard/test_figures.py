@@ -59,6 +59,14 @@ def test_technician_productivity_efficiency_and_proficiency(station, march):
     assert value(r, "proficiency") == Decimal("25.0")
 
 
+def test_a_running_month_counts_the_roster_only_up_to_today(station, march, world):
+    # The month still runs on 2 March at 18:00: 3 March's 4 h shift lies ahead
+    # and nothing is clocked on it yet; on duty so far: the 8 h of 2 March.
+    world.roster(dt.date(2026, 3, 20), dt.time(8), dt.time(17), 60)  # later in the month
+    r = figures(station, now=dt.datetime(2026, 3, 2, 18, 0, tzinfo=BEIJING))
+    assert r["productivity"].current.denominator == Decimal("8")
+
+
 def test_bay_utilisation_counts_open_hours_of_active_bays(station, march):
     r = figures(station)
     # March 2026: 31 days less 5 Sundays less the 10 March holiday = 25 days of 9.5 h; one active bay.
