@@ -331,6 +331,11 @@ TASK_COLUMNS = (
     Column(_("Status"), lambda t, tz: t.get_status_display()),
     Column(_("Outcome"), lambda t, tz: t.get_outcome_display()),
 )
+# The manager's to-do lists of calls also say who owes the call.
+ASSIGNED_TASK_COLUMNS = (
+    *TASK_COLUMNS,
+    Column(_("Assignee"), lambda t, tz: t.assignee.display_name if t.assignee_id else ""),
+)
 COMPLAINT_COLUMNS = (
     Column(_("Ticket"), lambda c, tz: c.number),
     Column(_("Received"), lambda c, tz: _local(c.created_at, tz)),
@@ -592,7 +597,7 @@ _register(
         "todo_callbacks",
         _("Callbacks past 7 days"),
         todo_callbacks,
-        (*TASK_COLUMNS, Column(_("Assignee"), lambda t, tz: t.assignee.display_name if t.assignee_id else "")),
+        ASSIGNED_TASK_COLUMNS,
         lambda t: _order_link(t.source_id),
         search=("customer__name", "vehicle__plate"),
         windowed=False,
@@ -602,7 +607,7 @@ _register(
         "todo_escalations",
         _("Dissatisfied customers without an answer"),
         todo_escalations,
-        (*TASK_COLUMNS, Column(_("Assignee"), lambda t, tz: t.assignee.display_name if t.assignee_id else "")),
+        ASSIGNED_TASK_COLUMNS,
         lambda t: _order_link(t.order_id),
         search=("customer__name", "vehicle__plate"),
         windowed=False,
