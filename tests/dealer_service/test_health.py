@@ -49,3 +49,13 @@ def test_an_unreachable_broker_is_detected(settings):
         assert views._broker_ok() is False
     finally:
         app.conf.broker_url = previous
+
+
+@pytest.mark.django_db
+def test_ping_answers_without_the_database(client, django_assert_num_queries):
+    """The liveness probe (and the benchmark's anchor) touches nothing."""
+    with django_assert_num_queries(0):
+        response = client.get(reverse("ping"))
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert "no-cache" in response["Cache-Control"]

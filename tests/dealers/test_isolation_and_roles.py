@@ -104,7 +104,7 @@ def test_a_staff_member_without_a_station_is_refused(client, staff_of):
 
 # Every page asks for sign-in
 
-PUBLIC = {"login", "logout", "healthz", "api-schema", "workshop:approve"}
+PUBLIC = {"login", "logout", "healthz", "ping", "api-schema", "workshop:approve"}
 # The admin has its own sign-in; the customer's approval link, self-booking pages and their
 # API are public by design (signed links and rate limits guard them).
 PUBLIC_PREFIXES = ("admin/", "i18n/", "book/", "api/")
