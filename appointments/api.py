@@ -261,9 +261,9 @@ class BookingsView(PublicView):
         return Response(BookingSerializer(appointment, context={"request": request}).data, status=201)
 
 
-def _from_token(token: str) -> Appointment | Response:
+def _from_token(request: Request, token: str) -> Appointment | Response:
     try:
-        return public.appointment_from_link(token)
+        return public.appointment_from_link(token, client_ip=ratelimit.client_ip(request))
     except public.LinkError as error:
         code = "expired" if error.expired else "invalid_link"
         return Response({"detail": error.message, "code": code}, status=410 if error.expired else 400)
@@ -275,7 +275,7 @@ LINK_ERRORS = {400: ErrorSerializer, 410: ErrorSerializer}
 class BookingView(PublicView):
     @extend_schema(parameters=[TOKEN], responses={200: BookingSerializer, **LINK_ERRORS}, summary="A booking")
     def get(self, request: Request, token: str) -> Response:
-        appointment = _from_token(token)
+        appointment = _from_token(request, token)
         if isinstance(appointment, Response):
             return appointment
         return Response(BookingSerializer(appointment, context={"request": request}).data)
@@ -288,11 +288,13 @@ class BookingCancelView(PublicView):
         parameters=[TOKEN], request=None, responses={200: BookingSerializer, **LINK_ERRORS}, summary="Cancel a booking"
     )
     def post(self, request: Request, token: str) -> Response:
-        appointment = _from_token(token)
+        appointment = _from_token(request, token)
         if isinstance(appointment, Response):
             return appointment
         try:
-            appointment = public.appointment_cancel_online(appointment=appointment)
+            appointment = public.appointment_cancel_online(
+                appointment=appointment, token=token, client_ip=ratelimit.client_ip(request)
+            )
         except ValidationError as error:
             return _refusal(error)
         return Response(BookingSerializer(appointment, context={"request": request}).data)
@@ -308,7 +310,7 @@ class BookingMoveView(PublicView):
         summary="Move a booking to another time",
     )
     def post(self, request: Request, token: str) -> Response:
-        appointment = _from_token(token)
+        appointment = _from_token(request, token)
         if isinstance(appointment, Response):
             return appointment
         body = MoveSerializer(data=request.data)

@@ -26,8 +26,13 @@ of a vehicle on one day — is decided by `services.appointment_book`, with the
 same messages as at the front desk.
 
 The confirmation carries a signed link (`link_token`) to view, cancel or move
-the appointment. It names the appointment and expires a day after the
-arrival; a tampered or expired link is refused and writes nothing.
+the appointment. It names the appointment and expires
+`settings.CUSTOMER_LINK_BOOKING_AFTER_ARRIVAL_HOURS` (a day) after the
+arrival. It is signed with the booking purpose's salt (`dealers.links`), so an
+approval link or any other token does not open it. A tampered, expired or
+other-purpose link is refused and writes nothing; cancelling an appointment
+that is already cancelled (the same link used twice) is refused as a replay.
+Every refusal is logged with the client's address (`dealers.links.log_refusal`).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -48,10 +54,12 @@ from appointments.models import HOLDS_CAPACITY, Appointment, Source, Status
 from customers import services as customer_services
 from customers.models import Customer, Vehicle
 from customers.validators import normalize_phone, normalize_plate, normalize_vin
+from dealers import links
 from dealers.models import Dealer, JobType, LabourOperation, Role, ServicePackage, StaffMember
 
-LINK_SALT = "appointments.public.link"
-LINK_VALID_AFTER_ARRIVAL = dt.timedelta(days=1)
+LINK_PURPOSE = links.BOOKING
+LINK_SALT = links.salt(LINK_PURPOSE)
+LINK_VALID_AFTER_ARRIVAL = dt.timedelta(hours=settings.CUSTOMER_LINK_BOOKING_AFTER_ARRIVAL_HOURS)
 PROPOSAL_DAYS = 14
 
 # Attempts per client address and per phone number (rate limits of the page).
@@ -258,11 +266,21 @@ def appointment_book_online(
 
 
 class LinkError(Exception):
-    """A link that is tampered with or expired; `message` is for the customer."""
+    """A link that may not be used; `message` is for the customer, `reason`
+    (one of dealers.links.REASONS) for the log."""
 
-    def __init__(self, message: str, *, expired: bool = False):
+    def __init__(self, message: str, *, reason: str = links.TAMPERED):
         super().__init__(message)
-        self.message, self.expired = message, expired
+        self.message, self.reason = message, reason
+
+    @property
+    def expired(self) -> bool:
+        return self.reason == links.EXPIRED
+
+
+def _refuse(reason: str, message: str, *, token: str, client_ip: str) -> LinkError:
+    links.log_refusal(LINK_PURPOSE, reason, client_ip=client_ip, token=token)
+    return LinkError(message, reason=reason)
 
 
 def link_token(appointment: Appointment, *, expires_at: dt.datetime | None = None) -> str:
@@ -271,21 +289,27 @@ def link_token(appointment: Appointment, *, expires_at: dt.datetime | None = Non
     return signing.dumps(payload, salt=LINK_SALT)
 
 
-def appointment_from_link(token: str, *, now: dt.datetime | None = None) -> Appointment:
-    """The appointment a link names (following moves to the current one)."""
+def appointment_from_link(token: str, *, now: dt.datetime | None = None, client_ip: str = "") -> Appointment:
+    """The appointment a link names (following moves to the current one), or
+    LinkError, logged with `client_ip`."""
     now = now or timezone.now()
+    invalid = _("This link is not valid. Please use the link exactly as you received it.")
     try:
         payload = signing.loads(token, salt=LINK_SALT)
         pk, dealer_id, expires = int(payload["a"]), int(payload["d"]), int(payload["x"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise LinkError(_("This link is not valid. Please use the link exactly as you received it.")) from None
+    except signing.BadSignature:
+        reason = links.bad_signature_reason(token, LINK_PURPOSE)
+        raise _refuse(reason, invalid, token=token, client_ip=client_ip) from None
+    except (KeyError, TypeError, ValueError):
+        raise _refuse(links.TAMPERED, invalid, token=token, client_ip=client_ip) from None
     if now.timestamp() > expires:
-        raise LinkError(_("This link has expired: it was valid until one day after the appointment."), expired=True)
+        message = _("This link has expired: it was valid until one day after the appointment.")
+        raise _refuse(links.EXPIRED, message, token=token, client_ip=client_ip)
     appointment = (
         Appointment.objects.filter(pk=pk, dealer_id=dealer_id).select_related("dealer", "vehicle", "customer").first()
     )
     if appointment is None:
-        raise LinkError(_("This link is not valid. Please use the link exactly as you received it."))
+        raise _refuse(links.UNKNOWN, invalid, token=token, client_ip=client_ip)
     for _hop in range(20):  # a moved appointment: show where it went
         if appointment.status != Status.RESCHEDULED:
             break
@@ -309,7 +333,13 @@ def reschedule_proposals(appointment: Appointment, *, now: dt.datetime | None = 
     return capacity.propose(calendar, job, now=now, first_day=today, days=days)
 
 
-def appointment_cancel_online(*, appointment: Appointment, now: dt.datetime | None = None) -> Appointment:
+def appointment_cancel_online(
+    *, appointment: Appointment, now: dt.datetime | None = None, token: str = "", client_ip: str = ""
+) -> Appointment:
+    """Cancel through the link. Cancelling is done once: asking again (a
+    resent form, a second tap) changes nothing and is logged as a replay."""
+    if appointment.status == Status.CANCELLED:
+        links.log_refusal(LINK_PURPOSE, links.REPLAYED, client_ip=client_ip, token=token)
     if not appointment.is_active:
         raise ValidationError(_("This appointment can no longer be cancelled online."), code="not_active")
     return services.appointment_cancel(appointment=appointment, note=_("Cancelled by the customer online"), now=now)

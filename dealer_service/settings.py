@@ -5,6 +5,7 @@ broker on the file system, so `make run` needs no server. Set DATABASE_URL and
 REDIS_URL (or CELERY_BROKER_URL) to run on PostgreSQL and Redis.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
     # Not "rest_framework": its message catalogue would override Django's
     # Chinese form messages site-wide; the API renders JSON only.
     "drf_spectacular",
+    # Sign-in lockout after repeated failures (see AXES_* below).
+    "axes",
     # The service process, in import order (ARCHITECTURE.md).
     "dealers",
     "customers",
@@ -70,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dealers.middleware.StationMiddleware",
+    # Last, as axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dealer_service.urls"
@@ -117,6 +122,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out sign-in before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Sign-in lockout: after AXES_FAILURE_LIMIT wrong passwords for one user name
+# from one address, that pair is locked for AXES_COOLOFF_TIME (a colleague at
+# another desk is not locked, nor is the user elsewhere). A success clears the
+# count; a manager unlocks early with `manage.py axes_reset_username <name>`.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dealers.signin.locked_out"
+
+# Sessions: one working day (10 h) from sign-in, then sign in again. Not ended
+# when the browser closes: browsers restore such cookies with their tabs, so
+# it would not log anyone out reliably, while the workshop tablets' browsers
+# are closed by the system during the day and a technician would lose the job
+# clock's page; the fixed day bounds a forgotten session on a shared desk.
+SESSION_COOKIE_AGE = 10 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: htmx sends the token that base.html writes
+# into hx-headers, forms carry {% csrf_token %}.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -145,6 +176,13 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Uploads: a form's fields besides its files stay under 2.5 MB (a drawn
+# signature is at most 0.5 MB); files above 2.5 MB go to a temporary file, not
+# memory. Photos are refused above reception.walkaround.MAX_PHOTO_BYTES; the
+# web server in front caps the whole request (e.g. client_max_body_size 60m).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -210,6 +248,13 @@ SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
 # The registered SMS signature (短信签名); empty: the station's name.
 SMS_SIGN = env("SMS_SIGN", default="")
+
+# --- Links sent to customers (dealers.links) -----------------------------------
+# How long a link in a message stays usable. Booking (view, cancel, move an
+# online booking): until this many hours after the arrival time. Approval of
+# additional work: this many hours after it was sent; sending again replaces it.
+CUSTOMER_LINK_BOOKING_AFTER_ARRIVAL_HOURS = env.int("CUSTOMER_LINK_BOOKING_AFTER_ARRIVAL_HOURS", default=24)
+CUSTOMER_LINK_APPROVAL_HOURS = env.int("CUSTOMER_LINK_APPROVAL_HOURS", default=24)
 if SMS_BACKEND == "gateway" and not SMS_GATEWAY_URL:
     raise ImproperlyConfigured("SMS_BACKEND=gateway needs SMS_GATEWAY_URL.")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -73,6 +74,7 @@ FUEL_LABELS = ["E", "1/8", "1/4", "3/8", "1/2", "5/8", "3/4", "7/8", "F"]
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTO_PIXELS = 50_000_000
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
+PHOTO_EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg"}
 THUMB_SIZE = (360, 270)
 
 
@@ -320,6 +322,14 @@ def checked_image(upload: UploadedFile) -> tuple[str, Image.Image]:
     return fmt, image
 
 
+def stored_name(fmt: str) -> str:
+    """A photo's file name in storage: random (uuid4), with the extension of
+    the format Pillow found. Never the client's file name (it may say whose
+    car it is or carry path tricks), nor anything guessable such as the
+    repair order's number: a leaked media URL must not lead to the next one."""
+    return f"{uuid.uuid4().hex}.{PHOTO_EXTENSIONS.get(fmt, fmt.lower())}"
+
+
 def _thumbnail(image: Image.Image) -> bytes:
     thumb = ImageOps.exif_transpose(image).convert("RGB")
     thumb.thumbnail(THUMB_SIZE)
@@ -334,9 +344,8 @@ def walk_around_photo_add(
 ) -> WalkAroundPhoto:
     _ro, walk_around = _open_for_change(repair_order)
     fmt, image = checked_image(upload)
-    extension = {"JPEG": "jpg", "MPO": "jpg"}.get(fmt, fmt.lower())
     photo = WalkAroundPhoto(walk_around=walk_around, caption=caption.strip())
-    photo.image.save(f"{repair_order.number}.{extension}", upload, save=False)
+    photo.image.save(stored_name(fmt), upload, save=False)
     photo.full_clean()
     photo.save()
     # The files are written before the commit: a rollback leaves an orphan file, never a row without its file.

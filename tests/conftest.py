@@ -12,6 +12,7 @@ import os
 from collections import Counter
 
 import pytest
+from django.test import RequestFactory
 
 from dealers.models import Role
 from tests.factories import PASSWORD, DealerFactory, StaffFactory
@@ -68,7 +69,9 @@ def other_advisor(other_station):
 @pytest.fixture
 def login(client):
     def _login(staff):
-        assert client.login(username=staff.user.username, password=PASSWORD)
+        # Sign-in lockout (axes) checks every authentication against a request.
+        request = RequestFactory().post("/login/")
+        assert client.login(request=request, username=staff.user.username, password=PASSWORD)
         return client
 
     return _login

@@ -14,9 +14,14 @@ the line ids, which workshop.jobs reads), and become jobs. Declined lines
 stay as recommendations with a due date (and optionally mileage) for the
 reminder engine. No work is done on a line without the customer's consent.
 
-The link is signed (django.core.signing) and names the finding and the moment
-it was sent; sending again moves that moment, so every older link is refused.
-Refused attempts are logged as FindingEvent "link_refused" with the reason.
+The link is signed (django.core.signing) with the approval purpose's salt
+(`dealers.links`: a booking link does not open it) and names the finding and
+the moment it was sent; sending again moves that moment, so every older link
+is refused. It expires `settings.CUSTOMER_LINK_APPROVAL_HOURS` (a day) after
+it was sent, and it is used up once every line is decided: a second answer is
+refused, never applied twice. Refused attempts are recorded as FindingEvent
+"link_refused" with the reason, and logged with the client's address
+(`dealers.links.log_refusal`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -38,6 +44,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dealers import links
 from dealers.models import LabourOperation, Part, StaffMember
 from reception import pricing
 from reception.estimates import (
@@ -51,7 +58,7 @@ from reception.estimates import (
 )
 from reception.models import ConsentMethod, ConsentRecord, EstimateLine, LineKind, RepairOrder, ROStatus
 from reception.services import repair_order_transition
-from reception.walkaround import checked_image
+from reception.walkaround import checked_image, stored_name
 from workshop.jobs import consented_line_ids, jobs_sync
 from workshop.models import (
     Decision,
@@ -76,8 +83,9 @@ FINDING_STATES = (
 )
 MAX_PHOTOS = 8
 MAX_LINES = 12
-LINK_SALT = "workshop.findings.approve"
-LINK_VALID = dt.timedelta(hours=24)
+LINK_PURPOSE = links.APPROVAL
+LINK_SALT = links.salt(LINK_PURPOSE)
+LINK_VALID = dt.timedelta(hours=settings.CUSTOMER_LINK_APPROVAL_HOURS)
 # A declined line is due again: red at once, yellow within a month, green within three.
 RECOMMEND_AFTER = {
     Urgency.RED: dt.timedelta(0),
@@ -212,9 +220,8 @@ def finding_record(
         line.full_clean()
     FindingLine.objects.bulk_create(proposed)
     for upload, (fmt, _image) in zip(photos, checked, strict=True):
-        extension = {"JPEG": "jpg", "MPO": "jpg"}.get(fmt, fmt.lower())
         photo = FindingPhoto(finding=finding)
-        photo.image.save(f"{ro.number}-finding.{extension}", upload, save=False)
+        photo.image.save(stored_name(fmt), upload, save=False)
         photo.full_clean()
         photo.save()
     FindingEvent.objects.create(finding=finding, at=now, kind="recorded", by=by, note=description.strip()[:300])
@@ -230,7 +237,10 @@ def finding_record(
 
 
 class LinkRefused(Exception):
-    """A link that may not be used; `reason` is logged, `message` shown to the customer."""
+    """A link that may not be used; `reason` is logged, `message` shown to the customer.
+
+    The reasons are those of dealers.links, except "used" (every line is
+    decided: the link was used), which the log calls a replay."""
 
     def __init__(self, reason: str, message: str, *, finding: Finding | None = None):
         super().__init__(message)
@@ -273,12 +283,22 @@ def finding_link_send(*, finding: Finding, by, now: dt.datetime | None = None) -
     return link_token(finding)
 
 
-def _refuse(reason: str, message: str, finding: Finding | None, now: dt.datetime) -> LinkRefused:
+USED = "used"
+
+
+def _refuse(
+    reason: str, message: str, finding: Finding | None, now: dt.datetime, *, token: str, client_ip: str
+) -> LinkRefused:
     if finding is not None:
         FindingEvent.objects.create(finding=finding, at=now, kind="link_refused", note=reason)
-    else:
-        logger.warning("approval link refused: %s", reason)
+    log_reason = links.REPLAYED if reason == USED else reason
+    links.log_refusal(LINK_PURPOSE, log_reason, client_ip=client_ip, token=token)
     return LinkRefused(reason, message, finding=finding)
+
+
+def _already_decided(finding: Finding, now: dt.datetime, *, token: str, client_ip: str) -> LinkRefused:
+    message = _("You have already decided on this work. Thank you.")
+    return _refuse(USED, message, finding, now, token=token, client_ip=client_ip)
 
 
 def _named_finding(token: str) -> Finding | None:
@@ -291,32 +311,35 @@ def _named_finding(token: str) -> Finding | None:
     return Finding.objects.filter(pk=pk).first()
 
 
-def finding_from_link(token: str, *, now: dt.datetime | None = None) -> Finding:
-    """The finding a link is for, or LinkRefused (logged). A link is refused
-    when it is altered, superseded by a newer one, expired, or when every
-    line is decided already."""
+def finding_from_link(token: str, *, now: dt.datetime | None = None, client_ip: str = "") -> Finding:
+    """The finding a link is for, or LinkRefused (recorded and logged). A link
+    is refused when it is altered, of another purpose, superseded by a newer
+    one, expired, or when every line is decided already (a replay)."""
     now = now or timezone.now()
     invalid = _("This link is not valid. Please use the link exactly as you received it.")
+    seen = {"token": token, "client_ip": client_ip}
     try:
         payload = signing.Signer(salt=LINK_SALT).unsign_object(token)
         pk, mark = int(payload["f"]), int(payload["s"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise _refuse("tampered", invalid, _named_finding(token), now) from None
+    except signing.BadSignature:
+        reason = links.bad_signature_reason(token, LINK_PURPOSE)
+        raise _refuse(reason, invalid, _named_finding(token), now, **seen) from None
+    except (KeyError, TypeError, ValueError):
+        raise _refuse(links.TAMPERED, invalid, _named_finding(token), now, **seen) from None
     finding = (
         Finding.objects.filter(pk=pk)
         .select_related("repair_order__vehicle", "repair_order__dealer", "repair_order__customer")
         .first()
     )
     if finding is None:
-        raise _refuse("unknown", invalid, None, now)
+        raise _refuse(links.UNKNOWN, invalid, None, now, **seen)
     if finding.link_sent_at is None or mark != _sent_mark(finding):
-        raise _refuse(
-            "superseded", _("A newer link was sent for this work: please use the latest message from us."), finding, now
-        )
+        message = _("A newer link was sent for this work: please use the latest message from us.")
+        raise _refuse(links.SUPERSEDED, message, finding, now, **seen)
     if finding.link_expires_at is None or now > finding.link_expires_at:
-        raise _refuse("expired", _("This link has expired. Please call us for a new one."), finding, now)
+        raise _refuse(links.EXPIRED, _("This link has expired. Please call us for a new one."), finding, now, **seen)
     if not finding.lines.filter(decision=Decision.PENDING).exists():
-        raise _refuse("used", _("You have already decided on this work. Thank you."), finding, now)
+        raise _already_decided(finding, now, **seen)
     return finding
 
 
@@ -569,16 +592,22 @@ def _link_sender(finding: Finding, ro: RepairOrder):
 
 
 def finding_decide_by_link(
-    *, token: str, decisions: Mapping[int, str], now: dt.datetime | None = None
+    *, token: str, decisions: Mapping[int, str], now: dt.datetime | None = None, client_ip: str = ""
 ) -> DecisionOutcome:
     """The customer's submission on the public page. A second submission of
-    the same link changes nothing: the link is used up (LinkRefused "used").
+    the same link changes nothing: the link is used up (LinkRefused "used"),
+    also when two submissions cross and the other one decided first.
     Not one transaction with the check: a refusal's log entry must stay."""
     now = now or timezone.now()
-    finding = finding_from_link(token, now=now)
-    return finding_decide(
-        finding=finding, decisions=decisions, via=DecisionVia.LINK, note=_("Through the link"), now=now
-    )
+    finding = finding_from_link(token, now=now, client_ip=client_ip)
+    try:
+        return finding_decide(
+            finding=finding, decisions=decisions, via=DecisionVia.LINK, note=_("Through the link"), now=now
+        )
+    except ValidationError as error:
+        if any(getattr(e, "code", None) == "decided" for e in getattr(error, "error_list", [])):
+            raise _already_decided(finding, now, token=token, client_ip=client_ip) from None
+        raise
 
 
 # --- reads -----------------------------------------------------------------------------

@@ -167,7 +167,7 @@ def _link_error(request: HttpRequest, error: public.LinkError) -> HttpResponse:
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     """The signed link: the appointment, and buttons to cancel or move it."""
     try:
-        appointment = public.appointment_from_link(token)
+        appointment = public.appointment_from_link(token, client_ip=ratelimit.client_ip(request))
     except public.LinkError as error:
         return _link_error(request, error)
     current_token = public.link_token(appointment)
@@ -177,7 +177,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             return _too_many(request, appointment.dealer)
         try:
             if request.POST.get("action") == "cancel":
-                public.appointment_cancel_online(appointment=appointment)
+                public.appointment_cancel_online(
+                    appointment=appointment, token=token, client_ip=ratelimit.client_ip(request)
+                )
                 messages.success(request, _("Your appointment is cancelled."))
                 return redirect("public_booking:manage", token=current_token)
             if request.POST.get("action") == "move" and move_form.is_valid():

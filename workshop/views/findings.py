@@ -182,7 +182,7 @@ def _allowed(request: HttpRequest, scope: str, limit: tuple[int, int]) -> bool:
 
 def _refused(request: HttpRequest, error: findings.LinkRefused) -> HttpResponse:
     station = error.finding.repair_order.dealer if error.finding else None
-    status = {"expired": 410, "used": 200}.get(error.reason, 400)
+    status = {"expired": 410, findings.USED: 200}.get(error.reason, 400)
     return render(request, "workshop/approve_refused.html", {"error": error, "station": station}, status=status)
 
 
@@ -209,7 +209,7 @@ def approve(request: HttpRequest, token: str) -> HttpResponse:
     if not _allowed(request, "approve-show", SHOW_LIMIT):
         return render(request, "appointments/public/too_many.html", {"station": None}, status=429)
     try:
-        finding = findings.finding_from_link(token)
+        finding = findings.finding_from_link(token, client_ip=ratelimit.client_ip(request))
     except findings.LinkRefused as error:
         return _refused(request, error)
     if request.method == "GET":
@@ -226,13 +226,12 @@ def approve(request: HttpRequest, token: str) -> HttpResponse:
         context = _approval_context(finding, token, _("Please approve or decline every line."), decisions)
         return render(request, "workshop/approve.html", context, status=422)
     try:
-        outcome = findings.finding_decide_by_link(token=token, decisions=decisions)
+        outcome = findings.finding_decide_by_link(
+            token=token, decisions=decisions, client_ip=ratelimit.client_ip(request)
+        )
     except findings.LinkRefused as error:
         return _refused(request, error)
     except ValidationError as error:
-        if error.code == "decided" or any(getattr(e, "code", "") == "decided" for e in error.error_list):
-            message = _("You have already decided on this work. Thank you.")
-            return _refused(request, findings.LinkRefused("used", message, finding=finding))
         context = _approval_context(finding, token, " ".join(error.messages), decisions)
         return render(request, "workshop/approve.html", context, status=422)
     context = {
