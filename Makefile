@@ -13,7 +13,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint fmt messages system-deps bench clean-var
+# `make bench` measures these two PostgreSQL databases (`make bench-data` loads them).
+BENCH_DATABASE_URL       ?= postgres://postgres@127.0.0.1:5432/dealer_bench
+BENCH_SMALL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dealer_bench_small
+
+.PHONY: run test lint fmt messages system-deps bench bench-data clean-var
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +55,14 @@ messages: $(VENV)/.requirements-test
 		--ignore=.venv --ignore=static --ignore=var --ignore=tests --ignore=artifacts
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
+bench-data: $(VENV)/.requirements-test
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_SMALL_DATABASE_URL=$(BENCH_SMALL_DATABASE_URL) bin/bench-data
+
 bench: $(VENV)/.requirements-test
-	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-bench-only-key-never-used-to-serve-anything-0123456789} $(BIN)/python manage.py bench $(ARGS)
+	@bin/system-deps --bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_SMALL_DATABASE_URL=$(BENCH_SMALL_DATABASE_URL) DEBUG=0 \
+		SECRET_KEY=$${SECRET_KEY:-bench-only-key-never-used-to-serve-anything-0123456789} \
+		$(BIN)/python manage.py bench $(ARGS)
 
 clean-var:
 	rm -rf var/

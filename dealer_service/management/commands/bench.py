@@ -1,8 +1,18 @@
-"""`manage.py bench`: performance figures, printed as a table and written to
+"""`manage.py bench`: performance figures, printed as tables and written to
 bench/results/latest.md. Never part of the test suite: figures, not asserts.
 
-Measured in-process on whatever database the settings point at (run it on
-PostgreSQL with the demo data loaded, e.g. `seed_demo --scale 100`):
+Run on PostgreSQL with the demo data loaded (`seed_demo --scale 100`); with
+`--small-database-url` naming a second database loaded at `--scale 1`, the
+queries of each page are counted on both, to show they do not grow with the
+data.
+
+Under load (dealer_service.loadbench): gunicorn with 2 workers on loopback
+and wrk; requests/s and 95th percentile of each page, and each page's
+requests/s as a share of the anchor's (a bare view answering "ok", same
+server, same run). The dispatch board's 200 open ROs are committed for the
+load part and deleted after it.
+
+Measured in-process:
 
 - slot proposals for a 14-day horizon: `load_calendar` + `propose` for a
   maintenance job, median and 95th percentile of `--repeat` runs, and the
@@ -31,13 +41,19 @@ of its capacity, so the figures are for a realistic, partly booked calendar.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import shutil
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -47,7 +63,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments import capacity, services
+from appointments import documents as appointment_documents
+from appointments.models import Appointment
+from appointments.selectors import appointment_for_print
 from customers.models import OdometerReading, OdometerSource, Vehicle
+from dealer_service import loadbench
 from dealer_service.sweep import sweep
 from dealers.models import Dealer, JobType, LabourOperation, Part, Role, StaffMember
 from followup.models import ContactTask, Kind
@@ -100,32 +120,84 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--station", default=None, help="station code (default: the first)")
-        parser.add_argument("--repeat", type=int, default=30)
+        parser.add_argument("--repeat", type=int, default=30, help="in-process runs of each measurement")
         parser.add_argument("--fill", type=float, default=0.6, help="share of capacity to book first (0 = none)")
+        parser.add_argument("--no-load", action="store_true", help="skip gunicorn + wrk")
+        parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
+        parser.add_argument("--runs", type=int, default=3, help="wrk runs per page (the median is quoted)")
+        parser.add_argument("--connections", type=int, default=4, help="wrk's open connections")
+        parser.add_argument(
+            "--small-database-url",
+            default=os.environ.get("BENCH_SMALL_DATABASE_URL", ""),
+            help="a database loaded at a small scale: each page's queries are counted there too",
+        )
+        parser.add_argument("--queries-only", action="store_true", help="print each page's queries as JSON, no more")
 
     def handle(self, *args, **options) -> None:
         # Whole pages link their static files: serve the names as they are,
-        # so the bench needs no collectstatic manifest.
+        # so the in-process part needs no collectstatic manifest.
         plain = {
             **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         }
         with override_settings(STORAGES=plain):
-            self.run(**options)
+            if options["queries_only"]:
+                self.stdout.write(json.dumps(self.page_queries(self.station(options["station"]))))
+            else:
+                self.run(**options)
 
-    def run(self, *, station: str | None, repeat: int, fill: float, **options) -> None:
+    @staticmethod
+    def station(code: str | None) -> Dealer:
+        dealer = Dealer.objects.filter(code=code).first() if code else Dealer.objects.order_by("code").first()
+        if dealer is None:
+            raise CommandError("No station: load the demo data first (manage.py seed_demo).")
+        return dealer
+
+    def run(
+        self,
+        *,
+        station: str | None,
+        repeat: int,
+        fill: float,
+        no_load: bool,
+        seconds: int,
+        runs: int,
+        connections: int,
+        small_database_url: str,
+        **options,
+    ) -> None:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")  # measure a maintained database, not one fresh from a bulk load
-        dealer = Dealer.objects.filter(code=station).first() if station else Dealer.objects.order_by("code").first()
-        if dealer is None:
-            raise CommandError("No station: load the demo data first (manage.py seed_demo).")
+        dealer = self.station(station)
         operation = LabourOperation.objects.for_dealer(dealer).active().filter(job_type=JobType.MAINTENANCE).first()
         if operation is None:
             raise CommandError(f"Station {dealer.code} has no maintenance operation.")
+        self.stderr.write("sweeps…")
+        sweeps = self.sweeps()
+        self.stderr.write("in-process measurements…")
+        rows, booked = self.in_process(dealer, operation, repeat, fill)
+        loaded: list[tuple[loadbench.Target, loadbench.LoadResult]] = []
+        queries: dict[str, int] = {}
+        if not no_load:
+            if shutil.which("wrk") is None:
+                raise CommandError("wrk is not installed: bin/system-deps --bench (as root), or pass --no-load.")
+            self.stderr.write("pages under load (gunicorn + wrk)…")
+            loaded, queries = self.under_load(dealer, seconds=seconds, runs=runs, connections=connections)
+        small = self.small_queries(small_database_url, dealer.code) if small_database_url else None
+        report = "\n".join(
+            self.report(dealer, repeat, fill, booked, rows, sweeps, loaded, queries, small, seconds, runs, connections)
+        )
+        self.stdout.write(report)
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(report + "\n", encoding="utf-8")
+        self.stdout.write(f"\nwritten to {RESULTS}")
+
+    def in_process(
+        self, dealer: Dealer, operation: LabourOperation, repeat: int, fill: float
+    ) -> tuple[list[tuple[str, dict[str, float]]], int]:
         rows: list[tuple[str, dict[str, float]]] = []
         booked = 0
-        sweeps = self.sweeps()
         try:
             with transaction.atomic():
                 if fill > 0:
@@ -133,6 +205,9 @@ class Command(BaseCommand):
                 rows.append(("proposals, 14 days (in-process)", measure(self.proposals(dealer, operation), repeat)))
                 rows.append(("proposal panel (HTTP, whole stack)", measure(self.panel(dealer, operation), repeat)))
                 rows.append(("five-part repair order PDF", measure(self.repair_order_pdf(dealer), repeat)))
+                registration = self.registration_pdf(dealer)
+                if registration is not None:
+                    rows.append(("appointment registration form PDF", measure(registration, repeat)))
                 rows.append(("dispatch board with 200 open ROs", measure(self.board(dealer, BOARD_ORDERS), repeat)))
                 call_list = self.page(dealer, Role.SPECIALIST, "followup:calls")
                 if call_list is not None:
@@ -143,18 +218,124 @@ class Command(BaseCommand):
                 raise Rollback
         except Rollback:
             pass
-        vehicles = Vehicle.objects.filter(dealer=dealer).count()
+        return rows, booked
+
+    @staticmethod
+    def under_load(
+        dealer: Dealer, *, seconds: int, runs: int, connections: int
+    ) -> tuple[list[tuple[loadbench.Target, loadbench.LoadResult]], dict[str, int]]:
+        """The pages served by gunicorn under wrk. The board's 200 open ROs
+        must be committed for the server to see them: they, and the sessions
+        made to sign in, are deleted afterwards."""
+        with transaction.atomic():
+            orders = build_board_orders(dealer, BOARD_ORDERS)
+        sessions_before = set(_session_keys())
+        try:
+            pages = loadbench.targets(dealer)
+            queries = loadbench.query_counts(dealer, pages)
+            cookies = {t.role: loadbench.session_cookie(dealer, t.role) for t in pages if t.role is not None}
+            results = []
+            with loadbench.gunicorn(Path(settings.BASE_DIR) / "var" / "bench-gunicorn.log") as base:
+                for target in pages:
+                    cookie = cookies.get(target.role)
+                    loadbench.check_answers(base, target, cookie)
+                    results.append(
+                        (
+                            target,
+                            loadbench.load(base, target, cookie, seconds=seconds, runs=runs, connections=connections),
+                        )
+                    )
+            return results, queries
+        finally:
+            delete_board_orders([o.pk for o in orders])
+            _delete_sessions(set(_session_keys()) - sessions_before)
+
+    @staticmethod
+    def page_queries(dealer: Dealer) -> dict[str, int]:
+        """Each page's queries per request, the board with its 200 open ROs (rolled back)."""
+        try:
+            with transaction.atomic():
+                build_board_orders(dealer, BOARD_ORDERS)
+                counts = loadbench.query_counts(dealer, loadbench.targets(dealer))
+                raise Rollback
+        except Rollback:
+            pass
+        return counts
+
+    def small_queries(self, url: str, station: str) -> dict:
+        """`--queries-only` run on the small database, in a child process."""
+        self.stderr.write("queries on the small database…")
+        env = {**os.environ, "DATABASE_URL": url}
+        command = [sys.executable, "manage.py", "bench", "--queries-only", "--station", station]
+        output = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+        if output.returncode != 0:
+            raise CommandError(f"bench --queries-only on the small database failed:\n{output.stderr}")
+        with connection.cursor() as cursor:  # how big each database is, for the table
+            cursor.execute("SELECT count(*) FROM customers_vehicle")
+            here = cursor.fetchone()[0]
+        small_vehicles = subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "-c",
+                "from customers.models import Vehicle; print(Vehicle.objects.count())",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return {
+            "counts": json.loads(output.stdout.strip().splitlines()[-1]),
+            "vehicles": int(small_vehicles),
+            "here": here,
+        }
+
+    def report(
+        self, dealer, repeat, fill, booked, rows, sweeps, loaded, queries, small, seconds, runs, connections
+    ) -> list[str]:
+        vehicles = Vehicle.objects.count()
+        history = RepairOrder.objects.count()
         lines = [
             f"# Bench — {timezone.localtime():%Y-%m-%d %H:%M} on {connection.vendor}",
             "",
-            f"Station {dealer.code}: {vehicles:,} vehicles; {booked} appointments booked first "
-            f"(--fill {fill}, rolled back); {repeat} runs each.",
+            f"Data: {vehicles:,} vehicles and {history:,} repair orders in all; pages of station {dealer.code} "
+            f"({Vehicle.objects.filter(dealer=dealer).count():,} vehicles).",
+            "",
+        ]
+        if loaded:
+            anchor = loaded[0][1].requests_per_second
+            lines += [
+                f"## Pages under load: gunicorn, {loadbench.GUNICORN_WORKERS} workers, wrk with {connections} "
+                f"connections, median of {runs} runs of {seconds} s",
+                "",
+                "| page | requests/s | p95 ms | share of the anchor | queries per request |"
+                + (f" queries at {small['vehicles']:,} vehicles |" if small else ""),
+                "| --- | ---: | ---: | ---: | ---: |" + (" ---: |" if small else ""),
+            ]
+            for target, result in loaded:
+                share = result.requests_per_second / anchor if anchor else 0.0
+                count = queries.get(target.name, 0)
+                small_count = f" {small['counts'].get(target.name, '–')} |" if small else ""
+                lines.append(
+                    f"| {target.name} | {result.requests_per_second:,.1f} | {result.p95_ms:,.1f} | {share:.1%} "
+                    f"| {count} |{small_count}"
+                )
+            lines.append("")
+        elif small:
+            lines += ["| page | queries here | queries small |", "| --- | ---: | ---: |"]
+            lines += [f"| {name} | – | {n} |" for name, n in small["counts"].items()]
+            lines.append("")
+        lines += [
+            f"## In-process: {repeat} runs each ({booked} appointments booked first, --fill {fill}, rolled back)",
             "",
             "| measurement | median ms | p95 ms | queries |",
             "| --- | ---: | ---: | ---: |",
             *(f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} |" for name, r in rows),
             "",
-            f"Sweep over the whole data set (all stations, rolled back): {sweeps['contacts']:,} contact tasks "
+            f"## Sweep over the whole data set (all stations, rolled back): {sweeps['contacts']:,} contact tasks "
             f"({sweeps['callbacks']:,} callbacks) before; {sweeps['acted']:,} rows acted on by the first sweep.",
             "",
             "| sweep | seconds | queries | acted on | failed steps |",
@@ -165,11 +346,7 @@ class Command(BaseCommand):
             ),
             f"| second ÷ first | {sweeps['ratio']:.1%} | | | |",
         ]
-        report = "\n".join(lines)
-        self.stdout.write(report)
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(report + "\n", encoding="utf-8")
-        self.stdout.write(f"\nwritten to {RESULTS}")
+        return lines
 
     @staticmethod
     def sweeps() -> dict:
@@ -259,6 +436,17 @@ class Command(BaseCommand):
 
         def run():
             return documents.repair_order_pdf(documents.for_print(RepairOrder.objects).get(pk=order.pk))
+
+        return run
+
+    @staticmethod
+    def registration_pdf(dealer: Dealer) -> Callable[[], object] | None:
+        appointment = Appointment.objects.filter(dealer=dealer).order_by("-pk").values_list("pk", flat=True).first()
+        if appointment is None:
+            return None
+
+        def run():
+            return appointment_documents.registration_pdf(appointment_for_print([dealer.pk], appointment))
 
         return run
 
@@ -461,3 +649,23 @@ def build_board_orders(dealer: Dealer, count: int) -> list[RepairOrder]:
         for i, line in enumerate(lines)
     )
     return orders
+
+
+def delete_board_orders(ids: list[int]) -> None:
+    """Remove what `build_board_orders` committed, in plain SQL: these rows
+    were never real work and must leave no trace (no signals, no history)."""
+    if not ids:
+        return
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        for model in (Job, EstimateLine):
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE repair_order_id IN ({marks})", ids)
+        cursor.execute(f"DELETE FROM {RepairOrder._meta.db_table} WHERE id IN ({marks})", ids)
+
+
+def _session_keys() -> list[str]:
+    return list(Session.objects.values_list("session_key", flat=True))
+
+
+def _delete_sessions(keys: set[str]) -> None:
+    Session.objects.filter(session_key__in=keys).delete()
