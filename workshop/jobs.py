@@ -20,13 +20,20 @@ def line_is_consented(line: EstimateLine) -> bool:
 
 @transaction.atomic
 def jobs_sync(repair_order: RepairOrder) -> list[Job]:
-    """Create the missing job of every consented labour line; returns the new ones."""
+    """Create the missing job of every consented labour line; returns the new ones.
+
+    Two people opening the card at once (two dispatchers; a dispatcher and an
+    approval) both found the line without its job, and the second insert broke
+    the one-job-per-line key: a server error. Only when a job is missing, the
+    order's row lock makes the second wait and find the job already made."""
     consented = consented_line_ids(repair_order)
-    lines = (
-        EstimateLine.objects.filter(repair_order=repair_order, kind=LineKind.LABOUR, pk__in=consented, job__isnull=True)
-        .select_related("operation")
-        .order_by("position", "pk")
+    missing = EstimateLine.objects.filter(
+        repair_order=repair_order, kind=LineKind.LABOUR, pk__in=consented, job__isnull=True
     )
+    if not missing.exists():
+        return []
+    RepairOrder.objects.select_for_update().filter(pk=repair_order.pk).values_list("pk").first()
+    lines = missing.select_related("operation").order_by("position", "pk")
     jobs = [
         Job(
             dealer_id=repair_order.dealer_id,
