@@ -36,3 +36,17 @@ def test_production_refuses_to_start_without_a_secret():
     result = _manage("check", DEBUG="0", SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_static_files_collect_with_the_production_storage(tmp_path):
+    """The manifest storage checks every file a stylesheet or script refers
+    to: a vendored file without its source map stops a deployment here."""
+    result = _manage(
+        "collectstatic",
+        "--noinput",
+        DEBUG="0",
+        SECRET_KEY="a-production-like-secret-key-with-enough-length-and-variety-0123456789",
+        STATIC_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "staticfiles.json").is_file()
