@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
-from rest_framework.views import APIView
+from rest_framework.views import APIView, exception_handler
 
 from appointments import public, ratelimit
 from appointments.forms import PART_OF_DAY
@@ -33,8 +34,14 @@ class BookingsThrottle(AnonRateThrottle):
     scope = "public_bookings"
 
 
-CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="Station code, e.g. bj01.")
-TOKEN = OpenApiParameter("token", str, OpenApiParameter.PATH, description="The signed token of a booking.")
+# The patterns of the URL converters (slug, str): a value outside them never
+# reaches the API, Django answers with its HTML 404 page.
+CODE = OpenApiParameter(
+    "code", str, OpenApiParameter.PATH, description="Station code, e.g. bj01.", pattern=r"^[-a-zA-Z0-9_]+$"
+)
+TOKEN = OpenApiParameter(
+    "token", str, OpenApiParameter.PATH, description="The signed token of a booking.", pattern=r"^[^/]+$"
+)
 
 
 # --- serializers -------------------------------------------------------------------
@@ -159,6 +166,52 @@ ErrorSerializer = inline_serializer(
 )
 
 
+class FieldErrorsSerializer(serializers.Serializer):
+    """Input that does not fit the request's fields: messages per field, and
+    per item for lists ({"packages": {"0": ["…"]}}). Documentation only."""
+
+
+class FieldErrorsSchema(OpenApiSerializerExtension):
+    target_class = FieldErrorsSerializer
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        messages = {"type": "array", "items": {"type": "string"}}
+        return {
+            "type": "object",
+            "additionalProperties": {
+                "oneOf": [messages, {"type": "object", "additionalProperties": messages}],
+            },
+        }
+
+
+# A 400 is either a refusal of the booking rules or input that does not fit
+# the fields (the serializers' own shape, kept for existing clients).
+BadRequestSerializer = PolymorphicProxySerializer(
+    component_name="BadRequest",
+    serializers=[ErrorSerializer, FieldErrorsSerializer],
+    resource_type_field_name=None,
+)
+# Every operation: an unknown station or malformed body ends as a refusal
+# too, and every client address is throttled (429).
+COMMON_ERRORS = {400: BadRequestSerializer, 404: ErrorSerializer, 429: ErrorSerializer}
+
+
+def _problem(detail: str, code: str, errors: dict | None = None, alternatives: list | None = None) -> dict:
+    """The body of every refusal, whatever refused: one shape for clients."""
+    return {"detail": detail, "code": code, "errors": errors or {}, "alternatives": alternatives or []}
+
+
+def _api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, with its {"detail"} bodies (unknown station, throttled,
+    unreadable body…) given the refusal's shape; field errors stay as DRF
+    renders them."""
+    response = exception_handler(exc, context)
+    if response is not None and not isinstance(exc, exceptions.ValidationError):
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        response.data = _problem(str(detail), getattr(detail, "code", None) or "error")
+    return response
+
+
 def _code(error: ValidationError) -> str:
     """The refusal's reason (full, closed, past, duplicate…) for programs."""
     if getattr(error, "reason", None):
@@ -173,15 +226,8 @@ def _code(error: ValidationError) -> str:
 def _refusal(error: ValidationError, http_status: int = status.HTTP_400_BAD_REQUEST) -> Response:
     errors = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
     code = _code(error)
-    return Response(
-        {
-            "detail": " ".join(error.messages),
-            "code": code,
-            "errors": errors,
-            "alternatives": SlotSerializer(getattr(error, "alternatives", None) or [], many=True).data,
-        },
-        status=http_status,
-    )
+    alternatives = SlotSerializer(getattr(error, "alternatives", None) or [], many=True).data
+    return Response(_problem(" ".join(error.messages), code, errors, alternatives), status=http_status)
 
 
 def _station(code: str) -> Dealer:
@@ -193,12 +239,19 @@ class PublicView(APIView):
     permission_classes: list = []
     throttle_classes = [SlotsThrottle]
 
+    def get_exception_handler(self) -> Any:
+        return _api_exception_handler
+
 
 # --- views -------------------------------------------------------------------------
 
 
 class ServicesView(PublicView):
-    @extend_schema(parameters=[CODE], responses=ServicesSerializer, summary="Services a station offers online")
+    @extend_schema(
+        parameters=[CODE],
+        responses={200: ServicesSerializer, 404: ErrorSerializer, 429: ErrorSerializer},
+        summary="Services a station offers online",
+    )
     def get(self, request: Request, code: str) -> Response:
         station = _station(code)
         return Response(
@@ -211,7 +264,7 @@ class ServicesView(PublicView):
 class SlotsView(PublicView):
     @extend_schema(
         parameters=[CODE, SlotQuerySerializer],
-        responses={200: OfferSerializer, 400: ErrorSerializer},
+        responses={200: OfferSerializer, **COMMON_ERRORS},
         summary="Proposed arrival times for the chosen services",
     )
     def get(self, request: Request, code: str) -> Response:
@@ -231,7 +284,7 @@ class BookingsView(PublicView):
     @extend_schema(
         parameters=[CODE],
         request=BookingCreateSerializer,
-        responses={201: BookingSerializer, 400: ErrorSerializer, 429: OpenApiResponse(description="Too many attempts")},
+        responses={201: BookingSerializer, **COMMON_ERRORS},
         summary="Book an appointment (known vehicle, or a new one with name, make and model)",
     )
     def post(self, request: Request, code: str) -> Response:
@@ -241,7 +294,7 @@ class BookingsView(PublicView):
         data = body.validated_data
         plate, phone = normalize_plate(data["plate"]), normalize_phone(data["phone"])
         if not ratelimit.allow("public-phone", phone, limit=public.PHONE_LIMIT[0], window=public.PHONE_LIMIT[1]):
-            return Response({"detail": _("Too many attempts. Please try again later.")}, status=429)
+            return Response(_problem(_("Too many attempts. Please try again later."), "throttled"), status=429)
         registration = None
         if data["name"] or data["model"]:
             registration = {k: data[k] for k in ("name", "make", "model", "vin")} | {"plate": plate, "phone": phone}
@@ -266,10 +319,10 @@ def _from_token(request: Request, token: str) -> Appointment | Response:
         return public.appointment_from_link(token, client_ip=ratelimit.client_ip(request))
     except public.LinkError as error:
         code = "expired" if error.expired else "invalid_link"
-        return Response({"detail": error.message, "code": code}, status=410 if error.expired else 400)
+        return Response(_problem(error.message, code), status=410 if error.expired else 400)
 
 
-LINK_ERRORS = {400: ErrorSerializer, 410: ErrorSerializer}
+LINK_ERRORS = {400: BadRequestSerializer, 410: ErrorSerializer, 429: ErrorSerializer}
 
 
 class BookingView(PublicView):
