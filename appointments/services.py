@@ -113,7 +113,8 @@ def _check_parties(*, dealer: Dealer, customer: Customer, vehicle: Vehicle, advi
 
 def _check_time(*, dealer: Dealer, arrives_at: dt.datetime, now: dt.datetime) -> None:
     if arrives_at <= now:
-        raise ValidationError({"arrives_at": _("This time has already passed.")}, code="past")
+        # The code on the inner error: Django drops a code given beside a dict.
+        raise ValidationError({"arrives_at": ValidationError(_("This time has already passed."), code="past")})
     if arrives_at.date() > (now + dt.timedelta(days=dealer.booking_horizon_days)).date():
         raise ValidationError(
             {
@@ -134,10 +135,8 @@ def _check_no_duplicate(*, vehicle: Vehicle, arrives_at: dt.datetime, tz, exclud
         .first()
     )
     if clash:
-        raise ValidationError(
-            {"arrives_at": _("This vehicle already has appointment %(number)s that day.") % {"number": clash.number}},
-            code="duplicate",
-        )
+        message = _("This vehicle already has appointment %(number)s that day.") % {"number": clash.number}
+        raise ValidationError({"arrives_at": ValidationError(message, code="duplicate")})
 
 
 def _next_number(dealer: Dealer, arrives_at: dt.datetime) -> str:

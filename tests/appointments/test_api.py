@@ -121,18 +121,20 @@ def test_a_full_slot_is_refused_with_alternatives_and_nothing_written(
 
 
 @pytest.mark.parametrize(
-    ("when", "message"),
+    ("when", "message", "code"),
     [
-        (lambda: at(timezone.localdate() - dt.timedelta(days=1), 9), "This time has already passed."),
+        (lambda: at(timezone.localdate() - dt.timedelta(days=1), 9), "This time has already passed.", "past"),
         (
             lambda: at(DAY + dt.timedelta(days=6 - DAY.weekday()), 9),
             "The station does not take arrivals at that time (closed, or not a slot start).",
+            "closed",
         ),
     ],
 )
-def test_past_and_closed_times_are_refused(client, open_workshop, oil_change, known_car, advisor, when, message):
+def test_past_and_closed_times_are_refused(client, open_workshop, oil_change, known_car, advisor, when, message, code):
     response = post_booking(client, open_workshop, when())
     assert response.status_code == 400
+    assert response.json()["code"] == code  # for programs: the reason, not just "invalid"
     with translation.override("zh-hans"):
         assert response.json()["errors"]["arrives_at"][0].startswith(gettext(message))
     assert not Appointment.objects.exists()
