@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from customers.models import Customer, Vehicle
+from dealers.audit import Audited
 from dealers.models import Dealer, LabourOperation, StaffMember
 from dealers.stations import StationScopedQuerySet
 
@@ -367,6 +368,8 @@ class Complaint(models.Model):
     created_at = models.DateTimeField(_("received at"))
 
     objects = ComplaintQuerySet.as_manager()
+    # The level only: deadlines and steps are the ticket's own events (ComplaintEvent).
+    history = Audited(only=("dealer", "level"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]

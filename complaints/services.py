@@ -38,6 +38,7 @@ from complaints.models import (
 from customers.models import Customer, Vehicle
 from customers.validators import normalize_phone
 from dealers.access import roles_of
+from dealers.audit import records_actor
 from dealers.models import Dealer, Role, StaffMember
 from followup.models import Channel, ContactTask, Kind, TaskStatus
 from followup.rules import dedupe_key
@@ -219,6 +220,7 @@ def _dispatch_handler(orders: list[RepairOrder]) -> StaffMember | None:
     return orders[0].advisor if orders else None
 
 
+@records_actor
 @transaction.atomic
 def complaint_open(
     *,
@@ -572,6 +574,7 @@ def _is_station_manager(user, complaint: Complaint) -> bool:
     )
 
 
+@records_actor
 @transaction.atomic
 def complaint_set_level(*, complaint: Complaint, level: int, by, reason: str = "", now=None) -> Complaint:
     """Raise the level (anyone handling the ticket) or lower it (a service

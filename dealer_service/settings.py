@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     # Not "rest_framework": its message catalogue would override Django's
     # Chinese form messages site-wide; the API renders JSON only.
     "drf_spectacular",
+    # The audit history of prices, consents, invoices and complaint levels (dealers.audit).
+    "simple_history",
     # Sign-in lockout after repeated failures (see AXES_* below).
     "axes",
     # The service process, in import order (ARCHITECTURE.md).
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Names the signed-in user on the audit history rows a request writes.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dealers.audit import Audited
+
 SKILL_GRADES = [(1, _("Grade 1 (apprentice)")), (2, _("Grade 2")), (3, _("Grade 3")), (4, _("Grade 4 (master)"))]
 skill_grade_validators = [MinValueValidator(1), MaxValueValidator(4)]
 
@@ -158,6 +160,8 @@ class Dealer(models.Model):
     )
 
     objects = DealerQuerySet.as_manager()
+    # The station's prices only: the labour rate, VAT and the discount limit.
+    history = Audited(only=("code", "name", "labour_rate", "vat_rate", "max_discount_percent"))
 
     class Meta:
         ordering = ["code"]
@@ -387,6 +391,8 @@ class LabourOperation(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = CatalogueQuerySet.as_manager()
+    # Flat-rate time × the station's labour rate is the operation's price.
+    history = Audited()
 
     class Meta:
         ordering = ["dealer", "code"]
@@ -415,6 +421,8 @@ class Part(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = CatalogueQuerySet.as_manager()
+    # The price, not the stock: issuing parts moves stock on every order.
+    history = Audited(excluded_fields=["stock_on_hand"])
 
     class Meta:
         ordering = ["dealer", "number"]

@@ -40,8 +40,10 @@ from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from customers.validators import normalize_plate
+from dealers.audit import records_actor
 from dealers.models import Dealer
 from dealers.numbering import next_number
 from reception import estimates, pricing
@@ -368,6 +370,7 @@ def _invoice_line(line: EstimateLine, vat_rate: Decimal) -> InvoiceLine:
     )
 
 
+@records_actor
 @transaction.atomic
 def invoice_issue(*, repair_order: RepairOrder, by, now: dt.datetime | None = None) -> Invoice:
     """The invoice (结算单) from the consented lines, if its customer total is
@@ -416,7 +419,7 @@ def invoice_issue(*, repair_order: RepairOrder, by, now: dt.datetime | None = No
     lines = [_invoice_line(line, dealer.vat_rate) for line in draft.lines]
     for line in lines:
         line.invoice = invoice
-    InvoiceLine.objects.bulk_create(lines)
+    bulk_create_with_history(lines, InvoiceLine)
     return invoice
 
 
@@ -432,6 +435,7 @@ def _amount(value: Any) -> Decimal:
     return amount
 
 
+@records_actor
 @transaction.atomic
 def payment_record(
     *, invoice: Invoice, method: str, amount: Decimal | str, reference: str = "", by, now: dt.datetime | None = None
@@ -471,6 +475,7 @@ def payment_record(
     return payment
 
 
+@records_actor
 @transaction.atomic
 def invoice_credit(*, invoice: Invoice, reason: str, by, now: dt.datetime | None = None) -> Invoice:
     """A credit note (negative amounts, `credit_of`) cancels an issued or paid
@@ -511,22 +516,25 @@ def invoice_credit(*, invoice: Invoice, reason: str, by, now: dt.datetime | None
     )
     credit.full_clean()
     credit.save()
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=credit,
-            estimate_line_id=line.estimate_line_id,
-            kind=line.kind,
-            description=line.description,
-            part_number=line.part_number,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount_percent=line.discount_percent,
-            amount=-line.amount,
-            vat=-line.vat,
-            pay_type=line.pay_type,
-            position=line.position,
-        )
-        for line in original.lines.all()
+    bulk_create_with_history(
+        [
+            InvoiceLine(
+                invoice=credit,
+                estimate_line_id=line.estimate_line_id,
+                kind=line.kind,
+                description=line.description,
+                part_number=line.part_number,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount_percent=line.discount_percent,
+                amount=-line.amount,
+                vat=-line.vat,
+                pay_type=line.pay_type,
+                position=line.position,
+            )
+            for line in original.lines.all()
+        ],
+        InvoiceLine,
     )
     invoice.status = original.status
     return credit

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from appointments.capacity import Job, Refused, load_calendar
 from appointments.preparation import held_quantities
 from customers.services import vehicle_update
+from dealers.audit import records_actor
 from dealers.models import LabourOperation, Part, Role, ServicePackage, StaffMember
 from reception import pricing
 from reception.models import (
@@ -234,6 +235,7 @@ def other_lines_quantity(repair_order: RepairOrder, part: Part, exclude_pk: int 
     return qs.aggregate(q=Sum("quantity"))["q"] or Decimal(0)
 
 
+@records_actor
 @transaction.atomic
 def labour_line_add(
     *,
@@ -266,6 +268,7 @@ def labour_line_add(
     )
 
 
+@records_actor
 @transaction.atomic
 def part_line_add(
     *,
@@ -303,6 +306,7 @@ def part_line_add(
     )
 
 
+@records_actor
 @transaction.atomic
 def free_part_line_add(
     *,
@@ -341,6 +345,7 @@ def free_part_line_add(
     )
 
 
+@records_actor
 @transaction.atomic
 def package_add(*, repair_order: RepairOrder, package: ServicePackage, by=None) -> list[EstimateLine]:
     """A whole service package: its operations and its parts, one line each."""
@@ -360,6 +365,7 @@ def package_add(*, repair_order: RepairOrder, package: ServicePackage, by=None) 
     return added
 
 
+@records_actor
 @transaction.atomic
 def line_update(
     *,
@@ -388,6 +394,7 @@ def line_update(
     return save_line(line)
 
 
+@records_actor
 @transaction.atomic
 def line_remove(*, line: EstimateLine, by=None) -> None:
     ro = _locked(line.repair_order)
@@ -568,6 +575,7 @@ class ConsentOutcome:
     parts_order: PartsOrder | None
 
 
+@records_actor
 @transaction.atomic
 def consent_record(
     *,

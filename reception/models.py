@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from appointments.models import Appointment
 from customers.models import Customer, OdometerReading, Vehicle
+from dealers.audit import Audited, KeepSigned, KeepSignedQuerySet
 from dealers.models import Dealer, JobType, LabourOperation, Part, ServicePackage, StaffMember
 from dealers.stations import StationScopedQuerySet
 
@@ -432,6 +433,9 @@ class EstimateLine(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Prices and discounts as quoted, changed and removed (the audit list).
+    history = Audited(excluded_fields=["in_stock", "position", "created_at"])
+
     class Meta:
         ordering = ["repair_order", "position", "pk"]
         verbose_name = _("estimate line")
@@ -462,7 +466,7 @@ class ConsentMethod(models.TextChoices):
     LINK = "link", _("Approved through the link")
 
 
-class ConsentRecord(models.Model):
+class ConsentRecord(KeepSigned):
     """What the customer agreed to, frozen: lines, totals, promised time,
     tolerance. Never changed; a later change adds a new record. No RO leaves
     draft without one (reception.services)."""
@@ -480,6 +484,9 @@ class ConsentRecord(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"))
 
+    objects = KeepSignedQuerySet.as_manager()
+    history = Audited()
+
     class Meta:
         ordering = ["repair_order", "recorded_at", "pk"]
         verbose_name = _("consent record")
@@ -492,9 +499,6 @@ class ConsentRecord(models.Model):
         if self.pk is not None:
             raise ValueError("A consent record never changes: record a new one.")
         super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("A consent record is never deleted.")
 
 
 # --- parts: orders with deposit, issue notices ---------------------------------------------
@@ -643,12 +647,12 @@ class InvoiceStatus(models.TextChoices):
     CREDITED = "credited", pgettext_lazy("invoice", "Credited")
 
 
-class InvoiceQuerySet(StationScopedQuerySet):
+class InvoiceQuerySet(KeepSignedQuerySet, StationScopedQuerySet):
     def invoices(self):
         return self.filter(kind=InvoiceKind.INVOICE)
 
 
-class Invoice(models.Model):
+class Invoice(KeepSigned):
     """结算单: made from the consented lines only, numbered per station and
     year without gaps, never edited after payment (a credit note, an invoice
     of kind CREDIT with negative amounts, corrects it)."""
@@ -678,6 +682,7 @@ class Invoice(models.Model):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     objects = InvoiceQuerySet.as_manager()
+    history = Audited()
 
     class Meta:
         ordering = ["-issued_at", "pk"]
@@ -702,11 +707,12 @@ class Invoice(models.Model):
         return self.number
 
 
-class InvoiceLine(models.Model):
+class InvoiceLine(KeepSigned):
     """A copy of one consented estimate line as invoiced: later edits of the
     estimate never change an issued invoice."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    # PROTECT: an invoice's lines never go with it (nor does it go at all).
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     estimate_line = models.ForeignKey(EstimateLine, on_delete=models.PROTECT, null=True, related_name="+")
     kind = models.CharField(_("kind"), max_length=6, choices=LineKind.choices)
     description = models.CharField(_("description"), max_length=160)
@@ -719,6 +725,9 @@ class InvoiceLine(models.Model):
     pay_type = models.CharField(_("paid by"), max_length=10, choices=PayType.choices)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = KeepSignedQuerySet.as_manager()
+    history = Audited()
+
     class Meta:
         ordering = ["invoice", "position", "pk"]
         verbose_name = _("invoice line")
@@ -728,7 +737,7 @@ class InvoiceLine(models.Model):
         return self.description
 
 
-class Payment(models.Model):
+class Payment(KeepSigned):
     """One payment against an invoice (several make a split payment)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
@@ -739,6 +748,9 @@ class Payment(models.Model):
     reference = models.CharField(_("reference"), max_length=60, blank=True)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField(_("received at"))
+
+    objects = KeepSignedQuerySet.as_manager()
+    history = Audited()
 
     class Meta:
         ordering = ["invoice", "received_at", "pk"]

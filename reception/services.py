@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from appointments.models import TRANSITIONS as APPOINTMENT_TRANSITIONS
 from appointments.models import Appointment
@@ -25,6 +26,7 @@ from appointments.models import Status as AppointmentStatus
 from appointments.services import TransitionError, appointment_transition
 from customers.models import Customer, Vehicle
 from customers.validators import normalize_plate
+from dealers.audit import records_actor
 from dealers.models import Dealer, JobType, StaffMember
 from dealers.numbering import next_number
 from reception.models import (
@@ -304,9 +306,10 @@ def _estimate_lines_from(appointment: Appointment, repair_order: RepairOrder) ->
                 )
     for position, line in enumerate(lines, start=1):
         line.repair_order, line.position = repair_order, position
-    return EstimateLine.objects.bulk_create(lines)
+    return bulk_create_with_history(lines, EstimateLine)
 
 
+@records_actor
 @transaction.atomic
 def repair_order_open_from_appointment(
     *,

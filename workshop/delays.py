@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dealers.audit import records_actor
 from reception import pricing
 from reception.estimates import agreed_snapshot
 from reception.models import ConsentMethod, ConsentRecord, RepairOrder, ROStatus
@@ -75,6 +76,7 @@ def delay_report(
     return delay
 
 
+@records_actor
 @transaction.atomic
 def delay_agree(
     *,

@@ -43,8 +43,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from dealers import links
+from dealers.audit import records_actor
 from dealers.models import LabourOperation, Part, StaffMember
 from reception import pricing
 from reception.estimates import (
@@ -164,6 +166,7 @@ def _staff_of(by) -> StaffMember:
     return staff
 
 
+@records_actor
 @transaction.atomic
 def finding_record(
     *,
@@ -218,7 +221,7 @@ def finding_record(
     for line in proposed:
         line.finding = finding
         line.full_clean()
-    FindingLine.objects.bulk_create(proposed)
+    bulk_create_with_history(proposed, FindingLine)
     for upload, (fmt, _image) in zip(photos, checked, strict=True):
         photo = FindingPhoto(finding=finding)
         photo.image.save(stored_name(fmt), upload, save=False)
@@ -486,6 +489,7 @@ class DecisionOutcome:
     resumed: bool  # the RO went back to in progress
 
 
+@records_actor
 @transaction.atomic
 def finding_decide(
     *,

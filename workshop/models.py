@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dealers.audit import Audited, KeepSigned, KeepSignedQuerySet
 from dealers.models import Bay, Dealer, LabourOperation, Part, StaffMember
 from dealers.stations import StationScopedQuerySet
 from reception.models import ConsentRecord, EstimateLine, LineKind, RepairOrder
@@ -186,12 +187,18 @@ class DecisionVia(models.TextChoices):
     TOLERANCE = "tolerance", _("Within the agreed tolerance")
 
 
-class FindingLine(models.Model):
+class FindingLineQuerySet(KeepSignedQuerySet):
+    def signed(self):
+        return self.exclude(decision=Decision.PENDING)
+
+
+class FindingLine(KeepSigned):
     """A proposed operation or part. Approved: it joins the RO as an estimate
     line covered by a consent record. Declined: kept as a recommendation with
     a due date or mileage for the reminder engine."""
 
-    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="lines")
+    # PROTECT: the customer's decision on a line never goes with its finding.
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="lines")
     kind = models.CharField(_("kind"), max_length=6, choices=LineKind.choices)
     operation = models.ForeignKey(LabourOperation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     part = models.ForeignKey(Part, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -215,6 +222,10 @@ class FindingLine(models.Model):
     recommend_by_date = models.DateField(_("recommended by (date)"), null=True, blank=True)
     recommend_by_km = models.PositiveIntegerField(_("recommended by (km)"), null=True, blank=True)
 
+    objects = FindingLineQuerySet.as_manager()
+    # The proposed price and the customer's decision on it.
+    history = Audited(excluded_fields=["recommend_by_date", "recommend_by_km"])
+
     class Meta:
         ordering = ["finding", "pk"]
         verbose_name = _("additional work line")
@@ -229,6 +240,11 @@ class FindingLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def is_signed(self) -> bool:
+        """Decided: approved (with its consent) or declined by the customer."""
+        return self.decision != Decision.PENDING
 
 
 class FindingEvent(models.Model):
