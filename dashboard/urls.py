@@ -10,4 +10,5 @@ urlpatterns = [
     path("rows/<slug:key>/", views.rows, name="rows"),
     path("export/<slug:table>.<slug:fmt>", views.export, name="export"),
     path("review.pdf", views.monthly_review, name="review"),
+    path("audit/", views.audit_history, name="audit"),
 ]

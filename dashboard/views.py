@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from complaints.models import Level
-from dashboard import exports, periods, selectors
+from dashboard import audit, exports, periods, selectors
 from dashboard import figures as f
 from dashboard.documents import monthly_review_pdf
 from dealers.access import role_required
@@ -261,3 +261,12 @@ def monthly_review(request: HttpRequest) -> HttpResponse:
     month = periods.Period.of("month", period.first, period.tz)
     pdf = monthly_review_pdf(request.station, month, now, base_url=request.build_absolute_uri("/"))
     return pdf_response(pdf, f"review-{request.station.code}-{month.first:%Y-%m}.pdf")
+
+
+@role_required(MANAGER)
+def audit_history(request: HttpRequest) -> HttpResponse:
+    """审计记录: who changed which price, consent, invoice or complaint level, and how."""
+    filters = audit.Filters.parse(request.GET)
+    page, entries = audit.audit_page(request.station, filters, request.GET.get("page"), settings.PAGE_SIZE)
+    context = {"page": page, "entries": entries, "filters": filters, "kinds": audit.KINDS}
+    return render(request, "dashboard/audit.html", context)
