@@ -75,6 +75,11 @@ class Card:
     remaining_hours: Decimal
     moves: list[str]
     technicians: list[str] = field(default_factory=list)
+    # Filled by the view (workshop.views.board.card_links): where the card's
+    # taps go and its promised time as shown, made once per board, not per
+    # card in the template.
+    links: dict[str, str] = field(default_factory=dict)
+    promised_label: str = "—"
 
     @property
     def move_choices(self) -> list[tuple[str, str]]:

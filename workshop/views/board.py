@@ -4,6 +4,9 @@ between workshop states in two taps."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +19,7 @@ from django.views.decorators.http import require_POST
 from dealers.access import role_required, roles_of
 from dealers.models import BayType, Dealer, Role, StaffMember
 from reception.models import RepairOrder
-from workshop.board import BOARD_STATES, board_columns
+from workshop.board import BOARD_STATES, Column, board_columns
 from workshop.dispatch import repair_order_move
 
 ACTORS = (Role.DISPATCHER, Role.SERVICE_MANAGER)
@@ -43,12 +46,36 @@ def _query(filters: dict[str, object]) -> str:
     return urlencode({key: value for key, value in pairs.items() if value})
 
 
+def pk_url(name: str) -> Callable[[int], str]:
+    """The URL of a route taking one pk, for many pks: reversed once, the pk
+    then put in place (a board of 300 cards would reverse a thousand times)."""
+    marker = 2_147_483_647
+    head, tail = reverse(name, args=[marker]).rsplit(str(marker), 1)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def card_links(columns: list[Column], now: dt.datetime) -> None:
+    """Each card's links and promised time as shown (the time alone when it
+    is today, in the current time zone, as the date filter would)."""
+    dispatch, order, move = pk_url("workshop:dispatch"), pk_url("reception:order"), pk_url("workshop:board_move")
+    today = f"{timezone.localtime(now):%Y%m%d}"
+    for column in columns:
+        for card in column.cards:
+            pk = card.order.pk
+            card.links = {"dispatch": dispatch(pk), "order": order(pk), "move": move(pk)}
+            promised = card.order.promised_at
+            if promised is not None:
+                local = timezone.localtime(promised)
+                card.promised_label = f"{local:%H:%M}" if f"{local:%Y%m%d}" == today else f"{local:%m-%d %H:%M}"
+
+
 def _render(request: HttpRequest, *, fragment: bool, data, error: str = "", status: int = 200) -> HttpResponse:
     station = request.station
     technicians = _technicians(station)
     filters = _filters(data, technicians)
     now = timezone.now()
     columns = board_columns(station, now, bay_type=filters["bay_type"], technician_id=filters["technician_id"])
+    card_links(columns, now)
     context = {
         "columns": columns,
         "total": sum(column.count for column in columns),
