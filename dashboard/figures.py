@@ -383,16 +383,8 @@ def source_surveys(scope: Scope) -> tuple[dict, dict]:
 def source_complaints(scope: Scope) -> tuple[dict, dict]:
     qs = Complaint.objects.filter(dealer=scope.station)
     specs = {f"level{level}": (Count, "pk", Q(level=level)) for level in Level.values}
-    cur, prev = _both(qs, "created_at", scope, received=(Count, "pk", None), **specs)
-    # Open and overdue are now, not in a period: the previous period has none.
-    snapshot = qs.exclude(status="closed").aggregate(
-        open=Count("pk"),
-        overdue=Count("pk", filter=Q(next_due_at__lte=scope.now)),
-        **{f"open{lv}": Count("pk", filter=Q(level=lv)) for lv in Level.values},
-        **{f"overdue{lv}": Count("pk", filter=Q(level=lv, next_due_at__lte=scope.now)) for lv in Level.values},
-    )
-    cur.update(snapshot)
-    return cur, prev
+    # Open and overdue are now, not in a period: dashboard.selectors.complaint_snapshot.
+    return _both(qs, "created_at", scope, received=(Count, "pk", None), **specs)
 
 
 def source_reminders(scope: Scope) -> tuple[dict, dict]:

@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from complaints.models import Level
-from dashboard import audit, exports, periods, selectors
+from dashboard import audit, cache, exports, periods, selectors
 from dashboard import figures as f
 from dashboard.documents import monthly_review_pdf
 from dealers.access import role_required
@@ -42,7 +42,7 @@ def _url(name: str, period: periods.Period, *args, **params) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     period = _period(request, now)
-    context = selectors.dashboard_context(request.station, period, now)
+    context = cache.dashboard_context(request.station, period, now)
     context.update(
         links={
             r.figure.key: _url("dashboard:rows", period, r.figure.rows, subset=r.figure.subset)
