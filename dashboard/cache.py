@@ -23,6 +23,7 @@ which is history.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from typing import Any
 
@@ -46,24 +47,38 @@ SCHEMA = 1
 WATCHED_APPS = frozenset({"appointments", "complaints", "dealers", "followup", "reception", "workshop"})
 ALL_STATIONS = "all"
 
+log = logging.getLogger(__name__)
+
 
 def _generation_key(station_id: int | str) -> str:
     return f"dashboard:generation:{station_id}"
 
 
+def _quietly(call, default=None):
+    """A cache operation; a cache that is down must fail neither a page nor
+    a write: the page is then read afresh, the write leaves the kept reads to
+    their time limits."""
+    try:
+        return call()
+    except Exception:
+        log.warning("dashboard cache unavailable", exc_info=True)
+        return default
+
+
 def generation(station_id: int | str) -> str:
-    """The station's current data generation (made on first use)."""
+    """The station's current data generation (made on first use; a fresh
+    one, matching nothing kept, when the cache does not answer)."""
     key = _generation_key(station_id)
-    token = cache.get(key)
+    token = _quietly(lambda: cache.get(key))
     if token is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        token = cache.get(key) or ""
+        _quietly(lambda: cache.add(key, uuid.uuid4().hex, None))
+        token = _quietly(lambda: cache.get(key)) or uuid.uuid4().hex
     return token
 
 
 def bump(station_id: int | str) -> None:
     """A new generation: what was kept for the station is no longer read."""
-    cache.set(_generation_key(station_id), uuid.uuid4().hex, None)
+    _quietly(lambda: cache.set(_generation_key(station_id), uuid.uuid4().hex, None))
 
 
 def station_of(instance) -> int | None:
@@ -101,10 +116,10 @@ def is_settled(period: Period, now: dt.datetime) -> bool:
 
 
 def _kept(key: str, seconds: int, read) -> dict[str, Any]:
-    found = cache.get(key)
+    found = _quietly(lambda: cache.get(key))
     if found is None:
         found = read()
-        cache.set(key, found, seconds)
+        _quietly(lambda: cache.set(key, found, seconds))
     return found
 
 

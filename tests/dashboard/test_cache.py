@@ -103,3 +103,14 @@ def test_a_settled_period_is_kept_an_hour_and_says_so(client, manager, world, cl
     later(3601)
     fresh, _queries = _load(client, JANUARY)
     assert fresh["comeback_rate"][0].denominator == (before["comeback_rate"][0].denominator or 0) + 1
+
+
+def test_a_cache_that_is_down_fails_neither_a_write_nor_the_page(client, manager, march, world, clock, settings):
+    # Nothing listens on port 1: every cache call is refused at once.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    world.order(at(3, 20, 9))  # a save: the generation cannot be replaced
+    client.force_login(manager.user)
+    figures, queries = _load(client, MARCH)
+    assert figures["comeback_rate"][0].denominator and queries > REQUEST_QUERIES
