@@ -21,6 +21,11 @@ How every rule here behaves:
   candidates in one more query, existing keys checked in bulk by
   `followup.rules._ensure`. Candidates that already have a task for the
   current window are left out in SQL, so a second sweep writes nothing.
+  The rules that project the odometer (scheduled maintenance, declined work
+  by km) let the database narrow the cars to those that may fall due today
+  (`Projection`, window functions over the readings) before Python works
+  out the due dates: the sweep runs every minute and must cost little when
+  nothing new is due.
 - **Not owed once settled.** A vehicle (or, for customer-level reminders, a
   customer) that is booked (appointment booked or confirmed), in the
   workshop (an open repair order) or has visited since the reminder fell due
@@ -46,12 +51,14 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Least
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Least, TruncDate
 
 from appointments.models import ACTIVE, Appointment
 from appointments.models import Status as AppointmentStatus
@@ -249,9 +256,9 @@ class Reading:
     km: int
 
 
-def _readings(vehicles: QuerySet, until: dt.date) -> dict[int, list[Reading]]:
+def _readings(vehicles: QuerySet | list[int], until: dt.date) -> dict[int, list[Reading]]:
     """The readings up to `until` of the vehicles `vehicles` (a queryset of
-    their pks) selects, oldest first, in one query; a correction (a new
+    their pks, or the pks) selects, oldest first, in one query; a correction (a new
     instrument cluster) starts the series afresh."""
     series: dict[int, list[Reading]] = defaultdict(list)
     rows = (
@@ -380,17 +387,164 @@ def first_maintenance(now: dt.datetime) -> int:
     return _ensure(tasks)
 
 
+def _bases_due(today: dt.date, months: int, lead: int) -> tuple[dt.date, dt.date]:
+    """The cycle starts `lo`..`hi` whose months interval falls due within the
+    lead days: `today < add_months(base, months) <= today + lead`. Month
+    arithmetic keeps the order of dates, so the bounds are found by stepping
+    over the few days (`SLACK`) its inverse can be off."""
+    last = today + dt.timedelta(days=lead)
+    lo = add_months(today, -months) - SLACK
+    while add_months(lo, months) <= today:
+        lo += DAY
+    hi = add_months(last, -months) + SLACK
+    while add_months(hi, months) > last:
+        hi -= DAY
+    return lo, hi
+
+
+def _days(connection, end: str, start: str) -> str:
+    """SQL for the whole days from the date `start` to the date `end`."""
+    if connection.vendor == "sqlite":
+        return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+    return f"({end} - {start})"
+
+
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    return queryset.query.sql_with_params()
+
+
+class Projection:
+    """The odometer projection of `km_reached_on` in SQL, for one station's
+    day: common table expressions that summarise, per car of a `cars`
+    expression (columns `vehicle_id`, `base`), the readings up to today after
+    the last correction (as `_readings` makes the series): the first
+    (`first_on`, `first_km`), the last (`last_on`, `last_km`) and the last one
+    on or before the car's `base` day (`base_km`, as `km_at`). One pass over
+    the readings with window functions, not a subquery per car.
+
+    `reached(km, day)` is the condition "the projected day `km` is reached is
+    on or before `day`", in whole numbers (`km still to go * days between the
+    readings <= days from the last reading to `day` * km driven between
+    them`), so it needs no division; `rated` says a car has a rate."""
+
+    def __init__(self, today: dt.date):
+        self.connection = connections[OdometerReading.objects.db]
+        self.today = today
+        self.days = partial(_days, self.connection)
+        self.rated = f"s.last_km > s.first_km AND {self.days('s.last_on', 's.first_on')} >= {int(MIN_RATE_DAYS)}"
+
+    def date(self, day: dt.date):
+        return self.connection.ops.adapt_datefield_value(day)
+
+    def ctes(self) -> tuple[str, tuple]:
+        readings = OdometerReading._meta.db_table
+        sql = f"""
+            corrections AS (
+                SELECT * FROM (
+                    SELECT o.vehicle_id, o.read_on, o.id,
+                        ROW_NUMBER() OVER (PARTITION BY o.vehicle_id ORDER BY o.read_on DESC, o.id DESC) AS latest
+                    FROM {readings} o
+                    WHERE o.source = %s AND o.read_on <= %s
+                ) t WHERE t.latest = 1
+            ),
+            series AS (
+                SELECT o.vehicle_id, o.read_on, o.km, c.base,
+                    ROW_NUMBER() OVER run AS position, LEAD(o.read_on) OVER run AS next_on
+                FROM {readings} o
+                JOIN cars c ON c.vehicle_id = o.vehicle_id
+                LEFT JOIN corrections k ON k.vehicle_id = o.vehicle_id
+                WHERE o.read_on <= %s
+                    AND (k.id IS NULL OR o.read_on > k.read_on OR (o.read_on = k.read_on AND o.id >= k.id))
+                WINDOW run AS (PARTITION BY o.vehicle_id ORDER BY o.read_on, o.id)
+            ),
+            summary AS (
+                SELECT vehicle_id,
+                    MAX(CASE WHEN position = 1 THEN read_on END) AS first_on,
+                    MAX(CASE WHEN position = 1 THEN km END) AS first_km,
+                    MAX(CASE WHEN next_on IS NULL THEN read_on END) AS last_on,
+                    MAX(CASE WHEN next_on IS NULL THEN km END) AS last_km,
+                    MAX(CASE WHEN read_on <= base AND (next_on IS NULL OR next_on > base) THEN km END) AS base_km
+                FROM series GROUP BY vehicle_id
+            )"""
+        return sql, (OdometerSource.CORRECTION, self.date(self.today), self.date(self.today))
+
+    def reached(self, km: str, day: dt.date) -> tuple[str, tuple]:
+        sql = (
+            f"CAST({km} - s.last_km AS BIGINT) * {self.days('s.last_on', 's.first_on')}"
+            f" <= {self.days('%s', 's.last_on')} * CAST(s.last_km - s.first_km AS BIGINT)"
+        )
+        return sql, (self.date(day),)
+
+
+def _may_fall_due(station: Station) -> RawSQL:
+    """The station's vehicles whose scheduled maintenance may fall due within
+    the lead days, found in the database: a handful of cars on most days,
+    instead of the readings of every car maintained within the interval
+    projected in Python each minute.
+
+    Per vehicle the cycle start (last maintenance visit, local day, else the
+    sale) and the `Projection` of its readings; the day of the km interval is
+    compared with the window a day wider on each side, so rounding can only
+    let a car through that `scheduled_maintenance` then leaves out: this is a
+    filter, the due date is still worked out exactly there."""
+    dealer, today = station.dealer, station.today
+    lead = dealer.reminder_lead_days
+    lo, hi = _bases_due(today, dealer.maintenance_interval_months, lead)
+    maintained = (
+        _visits(vehicle__dealer=dealer, job_type=JobType.MAINTENANCE)
+        .values("vehicle_id")
+        .annotate(maintained_on=TruncDate(Max("created_at"), tzinfo=station.tz))
+        .order_by()
+    )
+    maintained_sql, maintained_params = _sql(maintained)
+    projection = Projection(today)
+    ctes, ctes_params = projection.ctes()
+    target = f"s.base_km + {int(dealer.maintenance_interval_km)}"
+    overdue, overdue_params = projection.reached(target, today - DAY)
+    soon, soon_params = projection.reached(target, today + dt.timedelta(days=lead + 1))
+    sql = f"""
+        WITH maintained AS ({maintained_sql}),
+        cars AS (
+            SELECT * FROM (
+                SELECT v.id AS vehicle_id, COALESCE(m.maintained_on, v.sale_date) AS base
+                FROM {Vehicle._meta.db_table} v LEFT JOIN maintained m ON m.vehicle_id = v.id
+                WHERE v.dealer_id = %s
+            ) t WHERE t.base >= %s
+        ),
+        {ctes}
+        SELECT c.vehicle_id FROM cars c LEFT JOIN summary s ON s.vehicle_id = c.vehicle_id
+        WHERE CASE
+            WHEN s.base_km IS NOT NULL AND {projection.rated} THEN
+                NOT ({overdue}) AND (c.base <= %s OR {soon})
+            ELSE c.base <= %s
+        END
+    """
+    hi = projection.date(hi)
+    params = (
+        *maintained_params,
+        dealer.pk,
+        projection.date(lo),
+        *ctes_params,
+        *overdue_params,
+        hi,
+        *soon_params,
+        hi,
+    )
+    return RawSQL(sql, params)
+
+
 def scheduled_maintenance(now: dt.datetime) -> int:
     """`reminder_lead_days` before the maintenance falls due: the interval in
     months or km from the last maintenance visit (the sale before the first),
     km projected from the odometer readings. One reminder per cycle: a new
-    reading moves the due date, not the key; a new visit starts a new cycle."""
+    reading moves the due date, not the key; a new visit starts a new cycle.
+
+    The database first narrows the cars to those that may fall due now
+    (`_may_fall_due`); `maintenance_due` decides each of them exactly."""
     tasks = []
     for station in _stations(now):
         dealer = station.dealer
         lead = dealer.reminder_lead_days
-        # The months interval is the latest a cycle can fall due.
-        oldest = add_months(station.today, -dealer.maintenance_interval_months) - SLACK
         last_maintenance = Subquery(
             _visits(vehicle=OuterRef("pk"), job_type=JobType.MAINTENANCE)
             .order_by("-created_at")
@@ -398,15 +552,12 @@ def scheduled_maintenance(now: dt.datetime) -> int:
         )
         vehicles = (
             _vehicles(station)
+            .filter(pk__in=_may_fall_due(station))
             .annotate(last_maintenance_at=last_maintenance)
-            .filter(
-                Q(last_maintenance_at__gte=station.start(oldest))
-                | Q(last_maintenance_at__isnull=True, sale_date__gte=oldest)
-            )
             .exclude(_has_task(Kind.SCHEDULED_MAINTENANCE, Vehicle, open_at=now))
         )
         rows = list(vehicles.values(*VEHICLE_FIELDS, "sale_date", "last_maintenance_at"))
-        readings = _readings(vehicles.values("pk"), station.today) if rows else {}
+        readings = _readings([row["pk"] for row in rows], station.today) if rows else {}
         for row in rows:
             maintained = row["last_maintenance_at"]
             base = station.local_date(maintained) if maintained else row["sale_date"]
@@ -484,6 +635,57 @@ def warranty_second(now: dt.datetime) -> int:
 CAR = "finding__repair_order__vehicle"  # a declined line's vehicle
 
 
+def _findings_may_fall_due(station: Station) -> RawSQL:
+    """The station's findings with declined work that may fall due within the
+    lead days, found in the database (`Projection`), so that a sweep with
+    nothing due projects no readings in Python.
+
+    Over the lines `_declined_lines` considers (a date within the lead days,
+    or a mileage still ahead of the last reading), a finding falls due at its
+    earliest line: it may be owed when some line may fall due by the end of
+    the window and no line surely fell due by today. The km day is compared a
+    day wider on either side, so rounding only lets a finding through that
+    `declined_work` then leaves out."""
+    today, lead = station.today, station.dealer.reminder_lead_days
+    lines = FindingLine.objects.filter(finding__dealer=station.dealer, decision=Decision.DECLINED).values(
+        line_finding=F("finding_id"),
+        by_date=F("recommend_by_date"),
+        by_km=F("recommend_by_km"),
+        line_vehicle=F(f"{CAR}_id"),
+    )
+    lines_sql, lines_params = _sql(lines.order_by())
+    projection = Projection(today)
+    ctes, ctes_params = projection.ctes()
+    by_km = f"l.by_km IS NOT NULL AND s.last_km IS NOT NULL AND {projection.rated}"
+    soon, soon_params = projection.reached("l.by_km", today + dt.timedelta(days=lead + 1))
+    passed, passed_params = projection.reached("l.by_km", today - DAY)
+    date = projection.date
+    sql = f"""
+        WITH lines AS ({lines_sql}),
+        cars AS (
+            SELECT DISTINCT line_vehicle AS vehicle_id, CAST(NULL AS DATE) AS base
+            FROM lines WHERE by_km IS NOT NULL
+        ),
+        {ctes}
+        SELECT l.line_finding FROM lines l LEFT JOIN summary s ON s.vehicle_id = l.line_vehicle
+        WHERE (l.by_date > %s AND l.by_date <= %s) OR l.by_km > s.last_km
+        GROUP BY l.line_finding
+        HAVING MAX(CASE WHEN l.by_date <= %s OR ({by_km} AND {soon}) THEN 1 ELSE 0 END) = 1
+            AND MAX(CASE WHEN l.by_date <= %s OR ({by_km} AND {passed}) THEN 1 ELSE 0 END) = 0
+    """
+    params = (
+        *lines_params,
+        *ctes_params,
+        date(today),
+        date(today + dt.timedelta(days=lead)),
+        date(today + dt.timedelta(days=lead)),
+        *soon_params,
+        date(today),
+        *passed_params,
+    )
+    return RawSQL(sql, params)
+
+
 def _declined_lines(station: Station, now: dt.datetime) -> QuerySet[FindingLine]:
     """Declined lines of cars not booked, whose finding has no reminder yet: with a
     date within the lead days, or a mileage still ahead of the last reading
@@ -496,6 +698,7 @@ def _declined_lines(station: Station, now: dt.datetime) -> QuerySet[FindingLine]
     )
     return (
         FindingLine.objects.filter(finding__dealer=station.dealer, decision=Decision.DECLINED)
+        .filter(finding_id__in=_findings_may_fall_due(station))
         .annotate(last_km=last_km)
         .filter(
             Q(recommend_by_date__gt=station.today, recommend_by_date__lte=station.today + dt.timedelta(days=lead))
@@ -538,10 +741,8 @@ def declined_work(now: dt.datetime) -> int:
                 f"{CAR}__owner__preferred_channel",
             )
         )
-        by_km = lines.filter(recommend_by_km__isnull=False)
-        readings = (
-            _readings(by_km.values(f"{CAR}_id"), station.today) if any(r["recommend_by_km"] for r in rows) else {}
-        )
+        by_km = [row[f"{CAR}_id"] for row in rows if row["recommend_by_km"] is not None]
+        readings = _readings(by_km, station.today) if by_km else {}
         first: dict[int, tuple[dt.date, dict]] = {}
         for line in rows:
             due_on = _line_due(line, readings)
