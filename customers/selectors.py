@@ -28,13 +28,36 @@ def lookup_query(q: str) -> Q | None:
     return match
 
 
-def customer_lookup(*, station: Dealer, q: str) -> QuerySet[Customer] | None:
-    """Customers of the station matching the search, each with its vehicles."""
-    match = lookup_query(q)
-    if match is None:
+def _lookup_parts(q: str) -> tuple[Q, Q] | None:
+    """lookup_query split by table: what to match on the customer, what on
+    their vehicles (prefixed for Vehicle). None for input too short."""
+    q = (q or "").strip()
+    if len(q) < 2:
         return None
-    ids = Customer.objects.for_station(station).filter(match).values("pk")
-    return customers_with_vehicles(Customer.objects.filter(pk__in=ids))
+    digits = re.sub(r"\D", "", q)
+    on_customer = Q(name__icontains=q)
+    if re.fullmatch(r"[\d\s\-+()]{3,}", q):
+        for needle in {digits, normalize_phone(q)}:
+            on_customer |= Q(phone__contains=needle) | Q(phone2__contains=needle)
+    on_vehicle = Q(plate__icontains=normalize_plate(q)) | Q(vin__icontains=normalize_vin(q))
+    return on_customer, on_vehicle
+
+
+def customer_lookup(*, station: Dealer, q: str) -> QuerySet[Customer] | None:
+    """Customers of the station matching the search, each with its vehicles.
+
+    The same match as lookup_query, written as a union of a search of the
+    customers and one of the vehicles: an OR across the join to the vehicles
+    can only be answered by reading every customer of the station, each side
+    alone can use its trigram indexes on PostgreSQL (migration
+    0003_lookup_trigram_indexes)."""
+    parts = _lookup_parts(q)
+    if parts is None:
+        return None
+    on_customer, on_vehicle = parts
+    by_customer = Customer.objects.for_station(station).filter(on_customer).order_by().values("pk")
+    by_vehicle = Vehicle.objects.filter(on_vehicle, owner__dealer=station).order_by().values("owner_id")
+    return customers_with_vehicles(Customer.objects.filter(pk__in=by_customer.union(by_vehicle)))
 
 
 def customers_with_vehicles(customers: QuerySet[Customer]) -> QuerySet[Customer]:
@@ -50,19 +73,20 @@ def _repair_orders() -> QuerySet:
     return model.objects.select_related("vehicle").order_by("-created_at", "-pk")
 
 
-def customer_file(customer: Customer) -> Customer:
-    """Load everything the customer file page shows, in a fixed number of queries."""
+def customer_file_queryset(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    """The customers with everything the customer file page shows, prefetched:
+    a fixed number of queries per customer fetched."""
     vehicles = Vehicle.objects.order_by("plate").prefetch_related(
         Prefetch("odometer_readings", queryset=OdometerReading.objects.select_related("recorded_by")),
         Prefetch("ownerships", queryset=Ownership.objects.select_related("customer")),
     )
-    return (
-        Customer.objects.filter(pk=customer.pk)
-        .select_related("dealer")
-        .prefetch_related(
-            Prefetch("vehicles", queryset=vehicles),
-            Prefetch("ownerships", queryset=Ownership.objects.select_related("vehicle")),
-            Prefetch("repair_orders", queryset=_repair_orders()),
-        )
-        .get()
+    return customers.select_related("dealer").prefetch_related(
+        Prefetch("vehicles", queryset=vehicles),
+        Prefetch("ownerships", queryset=Ownership.objects.select_related("vehicle")),
+        Prefetch("repair_orders", queryset=_repair_orders()),
     )
+
+
+def customer_file(customer: Customer) -> Customer:
+    """Load everything the customer file page shows, in a fixed number of queries."""
+    return customer_file_queryset(Customer.objects.filter(pk=customer.pk)).get()

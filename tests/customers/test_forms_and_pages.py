@@ -212,9 +212,9 @@ def readings_by(vehicle, user, count):
         )
 
 
-# Session, user, staff, roles, stations; the access check, then the file: the
-# customer, its vehicles with their readings and owners, its own ownerships.
-CUSTOMER_FILE_QUERIES = 12  # + the customer's repair orders
+# Session, user, staff, roles, stations; the file, fetched with the access
+# check: the customer, its vehicles with their readings and owners, its own ownerships.
+CUSTOMER_FILE_QUERIES = 11  # + the customer's repair orders
 # Session, user, staff, roles, stations; the vehicle, its readings, its owners.
 VEHICLE_PAGE_QUERIES = 8
 
