@@ -439,22 +439,23 @@ class Projection:
     def ctes(self) -> tuple[str, tuple]:
         readings = OdometerReading._meta.db_table
         sql = f"""
+            car_readings AS (
+                SELECT o.vehicle_id, o.read_on, o.km, o.id, o.source, c.base
+                FROM {readings} o JOIN cars c ON c.vehicle_id = o.vehicle_id
+                WHERE o.read_on <= %s
+            ),
             corrections AS (
                 SELECT * FROM (
-                    SELECT o.vehicle_id, o.read_on, o.id,
-                        ROW_NUMBER() OVER (PARTITION BY o.vehicle_id ORDER BY o.read_on DESC, o.id DESC) AS latest
-                    FROM {readings} o
-                    WHERE o.source = %s AND o.read_on <= %s
+                    SELECT vehicle_id, read_on, id,
+                        ROW_NUMBER() OVER (PARTITION BY vehicle_id ORDER BY read_on DESC, id DESC) AS latest
+                    FROM car_readings WHERE source = %s
                 ) t WHERE t.latest = 1
             ),
             series AS (
-                SELECT o.vehicle_id, o.read_on, o.km, c.base,
+                SELECT o.vehicle_id, o.read_on, o.km, o.base,
                     ROW_NUMBER() OVER run AS position, LEAD(o.read_on) OVER run AS next_on
-                FROM {readings} o
-                JOIN cars c ON c.vehicle_id = o.vehicle_id
-                LEFT JOIN corrections k ON k.vehicle_id = o.vehicle_id
-                WHERE o.read_on <= %s
-                    AND (k.id IS NULL OR o.read_on > k.read_on OR (o.read_on = k.read_on AND o.id >= k.id))
+                FROM car_readings o LEFT JOIN corrections k ON k.vehicle_id = o.vehicle_id
+                WHERE k.id IS NULL OR o.read_on > k.read_on OR (o.read_on = k.read_on AND o.id >= k.id)
                 WINDOW run AS (PARTITION BY o.vehicle_id ORDER BY o.read_on, o.id)
             ),
             summary AS (
@@ -466,7 +467,7 @@ class Projection:
                     MAX(CASE WHEN read_on <= base AND (next_on IS NULL OR next_on > base) THEN km END) AS base_km
                 FROM series GROUP BY vehicle_id
             )"""
-        return sql, (OdometerSource.CORRECTION, self.date(self.today), self.date(self.today))
+        return sql, (self.date(self.today), OdometerSource.CORRECTION)
 
     def reached(self, km: str, day: dt.date) -> tuple[str, tuple]:
         sql = (
