@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Avg,
+    BooleanField,
     Count,
     DurationField,
     Exists,
@@ -171,6 +172,41 @@ def _both(qs: QuerySet, at: str, scope: Scope, **specs) -> tuple[dict, dict]:
     return split
 
 
+def _split_sums(qs: QuerySet, at: str, scope: Scope, spent, total: str, **flags: Q) -> tuple[dict, dict]:
+    """Σ `spent` over the current and the previous window of `at` (as
+    `total`), and where each flag holds (as the flag's name), in one grouped
+    query. `_both` writes one FILTER clause a sum, and PostgreSQL evaluates a
+    correlated subquery in `spent` (the clock's opening event) again in each:
+    grouped by window and flags, it is evaluated once a row. A row whose
+    `spent` is null adds nothing, as in the sums of `_both`."""
+    qs = qs.filter(**{f"{at}__gte": scope.prev.start, f"{at}__lt": scope.cur.end}).annotate(
+        in_current=ExpressionWrapper(Q(**{f"{at}__gte": scope.cur.start}), output_field=BooleanField()),
+        **{f"flag_{name}": ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()},
+    )
+    split: tuple[dict, dict] = ({}, {})
+    for sums in split:
+        sums.update(dict.fromkeys([total, *flags]))
+    groups = qs.order_by().values("in_current", *(f"flag_{name}" for name in flags)).annotate(spent_sum=Sum(spent))
+    for row in groups:
+        if row["spent_sum"] is None:
+            continue
+        sums = split[0 if row["in_current"] else 1]
+        for name in (total, *(name for name in flags if row[f"flag_{name}"])):
+            sums[name] = row["spent_sum"] if sums[name] is None else sums[name] + row["spent_sum"]
+    return split
+
+
+def clocked_intervals(station: Dealer) -> QuerySet:
+    """The station's closing events with the start or resume each closes
+    (null for none: such an event adds nothing to a sum)."""
+    opened = (
+        ClockEvent.objects.filter(job=OuterRef("job"), kind__in=OPENS, at__lte=OuterRef("at"))
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+    return ClockEvent.objects.filter(kind__in=CLOSES, job__dealer=station).annotate(opened=Subquery(opened))
+
+
 def closing_events_any() -> QuerySet:
     """Every pause or finish, with the start or resume it closes: one row per
     clocked interval (an interval still running is not counted until it ends)."""
@@ -225,18 +261,18 @@ def source_appointments(scope: Scope) -> tuple[dict, dict]:
 def source_clock(scope: Scope) -> tuple[dict, dict]:
     tz = scope.period.tz
     qs = (
-        closing_events(scope.station)
+        clocked_intervals(scope.station)
         .annotate(day=TruncDate("at", tzinfo=tz))
         .annotate(duty=on_duty(scope.station, "day"))
     )
-    spent = duration("at", "opened")
-    return _both(
+    return _split_sums(
         qs,
         "at",
         scope,
-        clocked=(Sum, spent, None),
-        clocked_on_duty=(Sum, spent, Q(duty=True)),
-        bay_clocked=(Sum, spent, Q(job__bay__isnull=False)),
+        duration("at", "opened"),
+        "clocked",
+        clocked_on_duty=Q(duty=True),
+        bay_clocked=Q(job__bay__isnull=False),
     )
 
 
@@ -276,8 +312,8 @@ def source_jobs(scope: Scope) -> tuple[dict, dict]:
 
 def source_jobs_clock(scope: Scope) -> tuple[dict, dict]:
     """Hours clocked on the jobs finished in the period (all their intervals)."""
-    qs = closing_events(scope.station).filter(job__status=JobStatus.DONE)
-    return _both(qs, "job__finished_at", scope, clocked=(Sum, duration("at", "opened"), None))
+    qs = clocked_intervals(scope.station).filter(job__status=JobStatus.DONE)
+    return _split_sums(qs, "job__finished_at", scope, duration("at", "opened"), "clocked")
 
 
 def _in_force() -> Q:
