@@ -40,4 +40,9 @@ class ContactAdmin(admin.ModelAdmin):
 
 admin.site.register(PreReport)
 admin.site.register(Escalation)
-admin.site.register(ChargeReview)
+
+
+@admin.register(ChargeReview)
+class ChargeReviewAdmin(admin.ModelAdmin):
+    # The bill is uploaded on the ticket only, where its content is checked and its name made random.
+    readonly_fields = ("bill",)

@@ -157,7 +157,11 @@ class DispatchForm(forms.Form):
 
 
 class BillForm(forms.Form):
-    bill = forms.FileField(label=_("Itemised bill (scan or photo)"), required=False)
+    bill = forms.FileField(
+        label=_("Itemised bill (scan or photo)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp"}),
+    )
     invoice = forms.TypedChoiceField(label=_("or the repair order's invoice"), coerce=int, required=False, choices=())
 
     def __init__(self, *args, invoices=(), **kwargs):

@@ -13,12 +13,13 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import intake, selectors
+from complaints import bills, intake, selectors
 from complaints.models import (
     TRANSITIONS,
     ChargeResult,
@@ -671,7 +672,9 @@ def complaint_extend(
 def charge_bill_provide(
     *, complaint: Complaint, by, bill: UploadedFile | None = None, invoice: Invoice | None = None, now=None
 ) -> ChargeReview:
-    """The station sends its itemised bill (a scan or photo), or the RO's invoice is linked."""
+    """The station sends its itemised bill (a PDF, a scan or a photo: see
+    complaints.bills), or the RO's invoice is linked. The file is written
+    only when the review is saved, under a random name."""
     now = _now(now)
     _check_handler(by, complaint)
     locked = _lock(complaint)
@@ -681,9 +684,13 @@ def charge_bill_provide(
         raise ComplaintError(_("Upload the itemised bill or choose the repair order's invoice."))
     if invoice is not None and invoice.dealer_id != locked.dealer_id:
         raise ComplaintError({"invoice": _("Choose an invoice of the station concerned.")})
+    try:
+        stored = bills.checked_bill_name(bill) if bill is not None else ""
+    except ValidationError as refused:
+        raise ComplaintError(refused.error_dict) from None
     review, _created = ChargeReview.objects.select_for_update().get_or_create(complaint=locked)
     if bill is not None:
-        review.bill = bill
+        review.bill = File(bill, name=stored)
     if invoice is not None:
         review.invoice = invoice
     review.provided_by, review.provided_at = by, now

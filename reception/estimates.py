@@ -52,6 +52,7 @@ from reception.models import (
     ROStatus,
 )
 from reception.services import repair_order_transition
+from reception.walkaround import stored_name
 
 EDITABLE = (ROStatus.DRAFT, ROStatus.OPEN)
 # A consent can also be recorded on a car that is ready: the invoice differs
@@ -621,7 +622,8 @@ def consent_record(
         recorded_at=now,
     )
     if method == ConsentMethod.SIGNATURE_PAD:
-        consent.signature.save(f"{ro.number}-{now:%Y%m%d%H%M%S}.png", ContentFile(signature_png), save=False)
+        # A random name like a photo's: the RO number would let one signature's URL lead to the next.
+        consent.signature.save(stored_name("PNG"), ContentFile(signature_png), save=False)
     consent.full_clean()
     consent.save()
     notice, order = hand_parts_over(ro, consent, lines, by=by)

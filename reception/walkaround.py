@@ -76,6 +76,7 @@ MAX_PHOTO_PIXELS = 50_000_000
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 PHOTO_EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg"}
 THUMB_SIZE = (360, 270)
+NOT_A_PICTURE = "not_a_picture"  # the code of checked_image's refusal of a file Pillow cannot read as a photo
 
 
 def is_editable(repair_order: RepairOrder) -> bool:
@@ -295,15 +296,23 @@ def walk_around_belongings(
 
 
 def checked_image(upload: UploadedFile) -> tuple[str, Image.Image]:
-    """Refuse anything that is not a real picture of a sensible size."""
+    """Refuse anything that is not a real picture of a sensible size. The one
+    rule for every picture a user uploads (walk-around, findings, fault cases,
+    complaint bills); the refusal's code tells a caller that also accepts
+    other files (a bill may be a PDF) which refusal it was."""
     if upload.size > MAX_PHOTO_BYTES:
-        raise ValidationError(
-            {
-                "image": _("The photo is %(size)s MB; at most %(max)s MB is accepted.")
-                % {"size": f"{upload.size / 1024 / 1024:.1f}", "max": MAX_PHOTO_BYTES // 1024 // 1024}
-            }
-        )
-    not_an_image = ValidationError({"image": _("This file is not a picture: choose a JPEG, PNG or WebP photo.")})
+        message = _("The photo is %(size)s MB; at most %(max)s MB is accepted.") % {
+            "size": f"{upload.size / 1024 / 1024:.1f}",
+            "max": MAX_PHOTO_BYTES // 1024 // 1024,
+        }
+        raise ValidationError({"image": ValidationError(message, code="too_large")})
+    not_an_image = ValidationError(
+        {
+            "image": ValidationError(
+                _("This file is not a picture: choose a JPEG, PNG or WebP photo."), code=NOT_A_PICTURE
+            )
+        }
+    )
     try:
         upload.seek(0)
         with Image.open(upload) as probe:
@@ -314,7 +323,9 @@ def checked_image(upload: UploadedFile) -> tuple[str, Image.Image]:
         upload.seek(0)
         image = Image.open(upload)
         if image.width * image.height > MAX_PHOTO_PIXELS:
-            raise ValidationError({"image": _("The picture has too many pixels.")})
+            raise ValidationError(
+                {"image": ValidationError(_("The picture has too many pixels."), code="too_many_pixels")}
+            )
         image.load()
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         raise not_an_image from None
@@ -323,8 +334,9 @@ def checked_image(upload: UploadedFile) -> tuple[str, Image.Image]:
 
 
 def stored_name(fmt: str) -> str:
-    """A photo's file name in storage: random (uuid4), with the extension of
-    the format Pillow found. Never the client's file name (it may say whose
+    """A stored file's name: random (uuid4), with the extension of the format
+    found in its content (Pillow's for a photo, "PNG" for a drawn signature,
+    "PDF" for a bill). Never the client's file name (it may say whose
     car it is or carry path tricks), nor anything guessable such as the
     repair order's number: a leaked media URL must not lead to the next one."""
     return f"{uuid.uuid4().hex}.{PHOTO_EXTENSIONS.get(fmt, fmt.lower())}"

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from dealers.models import Dealer
 from reception.models import EstimateLine, InquirySheet, LineKind
 
-# One set of rules for what counts as a photo: the walk-around's.
+# One set of rules for what counts as a photo and what it is called in storage: the walk-around's.
 from reception.walkaround import checked_image as checked_image
+from reception.walkaround import stored_name
 from workshop.models import FaultCase, FaultCasePhoto, Job, JobStatus
 
 MAX_PHOTOS = 6
@@ -51,7 +52,9 @@ def case_prefill(job: Job) -> dict:
 
 @transaction.atomic
 def fault_case_create(*, job: Job, by, photos: list[UploadedFile] | None = None, **fields) -> FaultCase:
-    """Write up a finished job as a case; photos are checked like the walk-around's."""
+    """Write up a finished job as a case; photos are checked like the
+    walk-around's, all of them before anything is written, and stored under
+    random names: a case's photo URL must not lead to the next case's."""
     if job.status != JobStatus.DONE:
         raise ValidationError(_("Only a finished job can be written up as a case."), code="job_not_done")
     staff = getattr(by, "staff", None)
@@ -65,12 +68,11 @@ def fault_case_create(*, job: Job, by, photos: list[UploadedFile] | None = None,
         value = fields.get(name)
         setattr(case, name, value.strip() if isinstance(value, str) else value)
     case.full_clean()
+    formats = [checked_image(upload)[0] for upload in photos]  # every photo refused before anything is written
     case.save()
-    for upload in photos:
-        fmt, _image = checked_image(upload)
-        extension = {"JPEG": "jpg", "MPO": "jpg"}.get(fmt, fmt.lower())
+    for upload, fmt in zip(photos, formats, strict=True):
         photo = FaultCasePhoto(case=case)
-        photo.image.save(f"case-{case.pk}.{extension}", upload, save=False)
+        photo.image.save(stored_name(fmt), upload, save=False)
         photo.save()
     return case
 

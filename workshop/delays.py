@@ -24,6 +24,7 @@ from dealers.audit import records_actor
 from reception import pricing
 from reception.estimates import agreed_snapshot
 from reception.models import ConsentMethod, ConsentRecord, RepairOrder, ROStatus
+from reception.walkaround import stored_name
 from workshop.board import forecast_late
 from workshop.jobs import consented_line_ids
 from workshop.models import Delay, JobStatus
@@ -136,7 +137,7 @@ def delay_agree(
         recorded_at=now,
     )
     if method == ConsentMethod.SIGNATURE_PAD:
-        consent.signature.save(f"{ro.number}-delay-{now:%Y%m%d%H%M%S}.png", ContentFile(signature_png), save=False)
+        consent.signature.save(stored_name("PNG"), ContentFile(signature_png), save=False)  # random, never the RO's
     consent.full_clean()
     consent.save()
     delay.consent, delay.new_promised_at = consent, new_promised_at

@@ -446,7 +446,7 @@ def _consent_for(
         recorded_at=now,
     )
     if signature_png:
-        consent.signature.save(f"{ro.number}-add-{now:%Y%m%d%H%M%S}.png", ContentFile(signature_png), save=False)
+        consent.signature.save(stored_name("PNG"), ContentFile(signature_png), save=False)  # random, never the RO's
     consent.full_clean()
     consent.save()
     return consent
