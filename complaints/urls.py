@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:pk>/extend/", views.ticket_extend, name="extend"),
     path("<int:pk>/dispatch/", views.ticket_dispatch, name="dispatch"),
     path("<int:pk>/bill/", views.ticket_bill, name="bill"),
+    path("<int:pk>/bill/file/", views.ticket_bill_file, name="bill_file"),
     path("<int:pk>/review/", views.ticket_review, name="review"),
 ]

@@ -36,6 +36,7 @@ from complaints.forms import (
 )
 from complaints.models import (
     HANDLING_STEPS,
+    ChargeReview,
     Complaint,
     ComplaintSettings,
     Contact,
@@ -51,6 +52,7 @@ from customers.models import Customer, Vehicle
 from customers.validators import normalize_phone, normalize_plate
 from dealers.access import role_required
 from dealers.forms import add_service_errors
+from dealers.http import stored_file_response
 from dealers.models import LabourOperation, Role
 from followup.models import ContactTask, Kind
 from reception.models import Invoice
@@ -492,6 +494,14 @@ def ticket_bill(request: HttpRequest, pk: int) -> HttpResponse:
         return _("The itemised bill is on the ticket for the engineer's review.")
 
     return _act(request, pk, "bill_form", BillForm(request.POST, request.FILES, invoices=invoices), act)
+
+
+@role_required(*READERS)
+def ticket_bill_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The station's uploaded bill, shown on the ticket: to whoever may open the
+    ticket (its station's staff, the call center's engineers)."""
+    review = get_object_or_404(ChargeReview, complaint__in=selectors.visible_tickets(request), complaint_id=pk)
+    return stored_file_response(review.bill, f"bill-{pk}")
 
 
 @role_required(Role.CALL_CENTER)

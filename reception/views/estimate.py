@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from dealers.access import role_required, roles_of
 from dealers.forms import add_service_errors
+from dealers.http import stored_file_response
 from dealers.models import LabourOperation, Part, Role, ServicePackage, StaffMember
 from reception import estimates
 from reception.estimate_forms import (
@@ -28,7 +29,15 @@ from reception.estimate_forms import (
     TermsForm,
     VehicleConfirmForm,
 )
-from reception.models import ConsentMethod, EstimateLine, PartsOrder, PartsOrderStatus, RepairOrder, ROStatus
+from reception.models import (
+    ConsentMethod,
+    ConsentRecord,
+    EstimateLine,
+    PartsOrder,
+    PartsOrderStatus,
+    RepairOrder,
+    ROStatus,
+)
 from reception.parts import parts_order_deposit
 
 ESTIMATE_ROLES = (Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER)
@@ -338,6 +347,14 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*ESTIMATE_ROLES)
+def consent_signature(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    """The customer's signature, shown on the consent page: to the station's desk only."""
+    ro = _order_for(request, pk)
+    record = get_object_or_404(ConsentRecord, repair_order=ro, pk=consent_pk)
+    return stored_file_response(record.signature, f"signature-{ro.number}")
+
+
+@role_required(*ESTIMATE_ROLES)
 @require_POST
 def deposit(request: HttpRequest, pk: int, order_pk: int) -> HttpResponse:
     ro = _order_for(request, pk)
@@ -365,5 +382,6 @@ urlpatterns = [
     path("orders/<int:pk>/estimate/", estimate, name="estimate"),
     path("orders/<int:pk>/estimate/<slug:action>/", estimate_act, name="estimate_act"),
     path("orders/<int:pk>/consent/", consent, name="consent"),
+    path("orders/<int:pk>/consent/<int:consent_pk>/signature/", consent_signature, name="consent_signature"),
     path("orders/<int:pk>/parts-orders/<int:order_pk>/deposit/", deposit, name="deposit"),
 ]

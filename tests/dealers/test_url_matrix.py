@@ -37,7 +37,7 @@ from django.utils.http import urlencode
 from appointments import public as public_booking
 from appointments.models import Appointment
 from appointments.models import Status as AStatus
-from complaints.models import Complaint, Contact, ContactType
+from complaints.models import ChargeReview, Complaint, Contact, ContactType
 from complaints.models import Status as CStatus
 from dealers.models import JobType, Role
 from followup.messaging.letters import BATCH_PREFIX
@@ -62,7 +62,17 @@ from reception.models import (
 )
 from tests.factories import DealerFactory, LabourOperationFactory, StaffFactory, VehicleFactory
 from workshop import findings as finding_links
-from workshop.models import FaultCase, FaultCasePhoto, Finding, FindingLine, Job, JobStatus, QualityCheck, QualityItem
+from workshop.models import (
+    FaultCase,
+    FaultCasePhoto,
+    Finding,
+    FindingLine,
+    FindingPhoto,
+    Job,
+    JobStatus,
+    QualityCheck,
+    QualityItem,
+)
 
 # A 1×1 PNG: the photo pages stream the stored file.
 PNG = bytes.fromhex(
@@ -122,10 +132,11 @@ def _rows(station, *, tag: str, advisor, technician, user, media: Path) -> Simpl
             pay_type=PayType.CUSTOMER,
         )
 
-    def consent(ro) -> ConsentRecord:
+    def consent(ro, signature: str = "") -> ConsentRecord:
         return ConsentRecord.objects.create(
             repair_order=ro,
-            method=ConsentMethod.PRINTED,
+            method=ConsentMethod.SIGNATURE_PAD if signature else ConsentMethod.PRINTED,
+            signature=signature,
             agreed={},
             total=Decimal("180"),
             recorded_by=user,
@@ -178,6 +189,12 @@ def _rows(station, *, tag: str, advisor, technician, user, media: Path) -> Simpl
         unit_price=Decimal("180"),
         amount=Decimal("180"),
     )
+    (media / "findings").mkdir(parents=True, exist_ok=True)
+    (media / "findings" / f"{tag}.png").write_bytes(PNG)
+    finding_photo = FindingPhoto.objects.create(finding=finding, image=f"findings/{tag}.png")
+    (media / "signatures").mkdir(parents=True, exist_ok=True)
+    (media / "signatures" / f"{tag}.png").write_bytes(PNG)
+    signed = consent(ro, signature=f"signatures/{tag}.png")
     check = QualityCheck.objects.create(dealer=station, repair_order=ro, round=1)
     quality_item = QualityItem.objects.create(quality_check=check, code="road_test", label="路试")
     parts_order = PartsOrder.objects.create(dealer=station, repair_order=ro, deposit=Decimal("0"))
@@ -283,6 +300,9 @@ def _rows(station, *, tag: str, advisor, technician, user, media: Path) -> Simpl
         next_due_at=now + dt.timedelta(hours=24),
         created_at=now,
     )
+    (media / "complaints").mkdir(parents=True, exist_ok=True)
+    (media / "complaints" / f"{tag}.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    ChargeReview.objects.create(complaint=ticket, bill=f"complaints/{tag}.pdf", provided_by=user, provided_at=now)
     return SimpleNamespace(
         station=station,
         customer=customer,
@@ -295,6 +315,8 @@ def _rows(station, *, tag: str, advisor, technician, user, media: Path) -> Simpl
         mark=mark,
         photo=photo,
         finding=finding,
+        finding_photo=finding_photo,
+        signed=signed,
         finding_token=finding_links.link_token(finding),
         booking_token=public_booking.link_token(booked),
         quality_item=quality_item,
@@ -453,6 +475,7 @@ MATRIX: dict[str, Page] = {
     "reception:estimate": page(*DESK, url=_ro),
     "reception:estimate_act": post_only(*DESK, url=lambda r: {"pk": r.ro.pk, "action": "terms"}),
     "reception:consent": page(*DESK, url=_ro),
+    "reception:consent_signature": page(*DESK, url=lambda r: {"pk": r.ro.pk, "consent_pk": r.signed.pk}),
     "reception:deposit": post_only(*DESK, url=lambda r: {"pk": r.ro.pk, "order_pk": r.parts_order.pk}),
     "reception:repair_order_pdf": page(ADV, CAS, DIS, MGR, TEC, url=_ro),
     "reception:parts": page(MGR, PAR),
@@ -478,6 +501,10 @@ MATRIX: dict[str, Page] = {
     "workshop:job_finish": post_only(DIS, TEC, url=lambda r: {"pk": r.job.pk}),
     "workshop:findings": page(*WORKSHOP_VIEWERS, url=_ro),
     "workshop:finding_new": page(*WORKSHOP_VIEWERS, url=_ro),
+    "workshop:finding_photo": page(
+        *WORKSHOP_VIEWERS,
+        url=lambda r: {"pk": r.ro.pk, "finding_pk": r.finding.pk, "photo_pk": r.finding_photo.pk},
+    ),
     "workshop:finding_decide": post_only(*DESK, url=lambda r: {"pk": r.ro.pk, "finding_pk": r.finding.pk}),
     "workshop:finding_link": post_only(*DESK, url=lambda r: {"pk": r.ro.pk, "finding_pk": r.finding.pk}),
     "workshop:delay": page(ADV, DIS, MGR, url=_ro),
@@ -519,6 +546,7 @@ MATRIX: dict[str, Page] = {
     "complaints:extend": post_only(*COMPLAINT_READERS, url=_ticket),
     "complaints:dispatch": post_only(*COMPLAINT_READERS, url=_ticket),
     "complaints:bill": post_only(*COMPLAINT_READERS, url=_ticket),
+    "complaints:bill_file": page(*COMPLAINT_READERS, url=_ticket, sees_all=frozenset({CC})),
     "complaints:review": post_only(CC, url=_ticket),
     # --- the manager's dashboard
     "dashboard:index": page(MGR),

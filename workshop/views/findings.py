@@ -16,13 +16,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from appointments import ratelimit
 from dealers.access import role_required, roles_of
 from dealers.forms import add_service_errors
+from dealers.http import stored_file_response
 from dealers.models import LabourOperation, Part, Role
 from reception import pricing
 from reception.estimates import decode_signature
 from reception.models import ConsentMethod, RepairOrder
 from workshop import delays, findings
 from workshop.finding_forms import DecisionForm, DelayAgreeForm, DelayReportForm, FindingForm
-from workshop.models import Decision, DecisionVia, Delay, Finding
+from workshop.models import Decision, DecisionVia, Delay, Finding, FindingPhoto
 
 FINDING_ROLES = (Role.TECHNICIAN, Role.DISPATCHER, Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER)
 DECIDE_ROLES = (Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER)
@@ -116,6 +117,14 @@ def _findings_context(request: HttpRequest, ro: RepairOrder, forms: dict[int, De
 def findings_page(request: HttpRequest, pk: int) -> HttpResponse:
     ro = _order_for(request, pk)
     return render(request, "workshop/findings.html", _findings_context(request, ro))
+
+
+@role_required(*FINDING_ROLES)
+def finding_photo(request: HttpRequest, pk: int, finding_pk: int, photo_pk: int) -> HttpResponse:
+    """A finding's photo, shown on the findings page: to the station's staff of that page only."""
+    ro = _order_for(request, pk)
+    photo = get_object_or_404(FindingPhoto, finding=_finding_for(ro, finding_pk), pk=photo_pk)
+    return stored_file_response(photo.image, f"finding-{ro.number}-{photo.pk}")
 
 
 @role_required(*DECIDE_ROLES)
@@ -319,6 +328,7 @@ def _delay_agree(request: HttpRequest, ro: RepairOrder) -> HttpResponse:
 urlpatterns = [
     path("orders/<int:pk>/findings/", findings_page, name="findings"),
     path("orders/<int:pk>/findings/new/", finding_new, name="finding_new"),
+    path("orders/<int:pk>/findings/<int:finding_pk>/photos/<int:photo_pk>/", finding_photo, name="finding_photo"),
     path("orders/<int:pk>/findings/<int:finding_pk>/decide/", finding_decide, name="finding_decide"),
     path("orders/<int:pk>/findings/<int:finding_pk>/link/", finding_link, name="finding_link"),
     path("orders/<int:pk>/delay/", delay_page, name="delay"),
