@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import pgettext_lazy
 
 from appointments.models import Appointment
+from dealers.pdf import render_pdf
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,6 @@ def registration_pdf(appointment: Appointment, *, base_url: str | None = None) -
 
     Expects `vehicle.odometer_readings` and `lines` prefetched (see
     selectors.appointment_for_print)."""
-    from weasyprint import HTML  # heavy import, only where a PDF is made
-
     html = render_to_string(
         "appointments/print/registration.html",
         {
@@ -48,4 +47,4 @@ def registration_pdf(appointment: Appointment, *, base_url: str | None = None) -
             "last_reading": appointment.vehicle.last_reading,
         },
     )
-    return HTML(string=html, base_url=base_url).write_pdf()
+    return render_pdf(html, base_url=base_url)

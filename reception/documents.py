@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from dealers.pdf import render_pdf
 from reception import billing, pricing
 from reception.models import (
     ConsentRecord,
@@ -290,10 +291,8 @@ def repair_order_context(order: RepairOrder) -> dict:
 
 def repair_order_pdf(order: RepairOrder, *, base_url: str | None = None) -> bytes:
     """The five parts, one A4 page each. Expects `order` loaded through `for_print`."""
-    from weasyprint import HTML  # heavy import, only where a PDF is made
-
     html = render_to_string("reception/print/repair_order.html", repair_order_context(order))
-    return HTML(string=html, base_url=base_url).write_pdf()
+    return render_pdf(html, base_url=base_url)
 
 
 def for_receipt(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
@@ -311,8 +310,6 @@ def for_receipt(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
 def receipt_pdf(invoice: Invoice, *, base_url: str | None = None) -> bytes:
     """The receipt (收据) of an invoice or a credit note, one A4 page.
     Expects `invoice` loaded through `for_receipt`."""
-    from weasyprint import HTML
-
     order = invoice.repair_order
     context = {
         **invoice_figures(invoice),
@@ -325,4 +322,4 @@ def receipt_pdf(invoice: Invoice, *, base_url: str | None = None) -> bytes:
         "credit": invoice.kind == InvoiceKind.CREDIT,
     }
     html = render_to_string("reception/print/receipt.html", context)
-    return HTML(string=html, base_url=base_url).write_pdf()
+    return render_pdf(html, base_url=base_url)
