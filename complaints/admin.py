@@ -1,6 +1,9 @@
 """complaints: the stations' deadline settings and the tickets, for the group's administrators."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from complaints.models import ChargeReview, Complaint, ComplaintEvent, ComplaintSettings, Contact, Escalation, PreReport
 
@@ -44,5 +47,14 @@ admin.site.register(Escalation)
 
 @admin.register(ChargeReview)
 class ChargeReviewAdmin(admin.ModelAdmin):
-    # The bill is uploaded on the ticket only, where its content is checked and its name made random.
-    readonly_fields = ("bill",)
+    # The bill is uploaded on the ticket only, where its content is checked and
+    # its name made random; here it links to the checked view, not /media/.
+    readonly_fields = ("bill_file",)
+    exclude = ("bill",)
+
+    @admin.display(description=_("bill"))
+    def bill_file(self, review: ChargeReview) -> str:
+        if not review.bill:
+            return "–"
+        url = reverse("complaints:bill_file", args=[review.complaint_id])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("open"))

@@ -147,3 +147,6 @@ def test_the_admin_cannot_replace_a_bill_past_the_check(client, handler, charge_
     page = client.get(reverse("admin:complaints_chargereview_change", args=[review.pk]))
     assert page.status_code == 200
     assert 'type="file"' not in page.content.decode()
+    # The bill opens through the view that checks who asks, never from /media/.
+    assert reverse("complaints:bill_file", args=[charge_ticket.pk]) in page.content.decode()
+    assert "/media/" not in page.content.decode()
