@@ -19,6 +19,7 @@ from dashboard import figures as f
 from dashboard import selectors
 from dashboard.periods import Period
 from dealers.models import Dealer
+from dealers.pdf import render_pdf
 
 TOP_COMPLAINTS = 10
 
@@ -67,8 +68,6 @@ def review_context(station: Dealer, month: Period, now: dt.datetime) -> dict:
 
 
 def monthly_review_pdf(station: Dealer, month: Period, now: dt.datetime, *, base_url: str | None = None) -> bytes:
-    from weasyprint import HTML  # heavy import, only where a PDF is made
-
     with timezone.override(month.tz):
         html = render_to_string("dashboard/print/review.html", review_context(station, month, now))
-    return HTML(string=html, base_url=base_url).write_pdf()
+    return render_pdf(html, base_url=base_url)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealers.models import Dealer
+from dealers.pdf import render_pdf
 from followup.messaging import texts
 from followup.messaging.rendering import message_language
 from followup.messaging.sending import _MOOT, record_attempt
@@ -67,8 +68,6 @@ def letters_pdf(
     letters: list[Message], *, station: Dealer, printed_at: dt.datetime, base_url: str | None = None
 ) -> bytes:
     """One A4 page per letter, in the order given."""
-    from weasyprint import HTML  # heavy import, only where a PDF is made
-
     local = printed_at.astimezone(ZoneInfo(station.time_zone))
     html = render_to_string(
         "followup/print/letters.html",
@@ -79,7 +78,7 @@ def letters_pdf(
             "chinese": message_language() == texts.ZH,
         },
     )
-    return HTML(string=html, base_url=base_url).write_pdf()
+    return render_pdf(html, base_url=base_url)
 
 
 def for_print(qs: QuerySet[Message]) -> list[Message]:
