@@ -46,10 +46,10 @@ INSTALLED_APPS = [
     # Not "rest_framework": its message catalogue would override Django's
     # Chinese form messages site-wide; the API renders JSON only.
     "drf_spectacular",
-    # The audit history of prices, consents, invoices and complaint levels (dealers.audit).
-    "simple_history",
     # Sign-in lockout after repeated failures (see AXES_* below).
     "axes",
+    # The audit history of prices, consents, invoices and complaint levels (dealers.audit).
+    "simple_history",
     # The service process, in import order (ARCHITECTURE.md).
     "dealers",
     "customers",
@@ -251,6 +251,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# On Redis the cache answers "absent" during an outage instead of failing
+# the page (dealer_service.cache), after one-second socket timeouts.
 CACHES = {
     "default": (
         {
