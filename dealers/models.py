@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dealers.audit import Audited
 
@@ -32,7 +33,7 @@ class Dealer(models.Model):
     """A service station (服务站). Every business row carries its dealer."""
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
@@ -228,7 +229,7 @@ class OpeningHours(models.Model):
 class Holiday(models.Model):
     dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField(_("date"))
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["dealer", "date"]
@@ -310,7 +311,7 @@ class Bay(models.Model):
 
     dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="bays")
     code = models.CharField(_("code"), max_length=20)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=50)
     bay_type = models.CharField(_("type"), max_length=20, choices=BayType.choices, default=BayType.GENERAL)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -380,7 +381,7 @@ class LabourOperation(models.Model):
 
     dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="labour_operations")
     code = models.CharField(_("code"), max_length=20)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices, default=JobType.REPAIR)
     flat_rate_hours = models.DecimalField(
         _("flat-rate hours"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.05"))]
@@ -410,7 +411,7 @@ class LabourOperation(models.Model):
 class Part(models.Model):
     dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="parts")
     number = models.CharField(_("part number"), max_length=40)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     unit = models.CharField(_("unit"), max_length=10, default="件")
     unit_price = models.DecimalField(
         _("unit price"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
@@ -443,7 +444,7 @@ class ServicePackage(models.Model):
 
     dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="service_packages")
     code = models.CharField(_("code"), max_length=20)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices, default=JobType.MAINTENANCE)
     operations = models.ManyToManyField(LabourOperation, related_name="packages", verbose_name=_("labour operations"))

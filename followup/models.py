@@ -312,7 +312,7 @@ class Campaign(models.Model):
 
     dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="campaigns")
     code = models.CharField(_("code"), max_length=30)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     description = models.TextField(_("what it offers"), blank=True)
     is_oem = models.BooleanField(_("OEM campaign"), default=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
