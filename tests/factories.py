@@ -164,3 +164,33 @@ def customers_with_vehicles_bulk(dealer: Dealer, count: int, name: str = "批量
     vehicles = Vehicle.objects.bulk_create(VehicleFactory.build(owner=c, dealer=dealer) for c in customers)
     Ownership.objects.bulk_create(Ownership(vehicle=v, customer=v.owner, since=v.sale_date) for v in vehicles)
     return customers
+
+
+def complaint_ticket(*, station: Dealer, customer: Customer, taken_by, words: str, subject: str, now: dt.datetime):
+    """A level-1 complaint ticket being handled at `station`, dispatched,
+    with the usual deadlines from `now` (24 h answer, 7 d callback, 30 d)."""
+    from complaints.models import Complaint, Contact, ContactType
+    from complaints.models import Status as ComplaintStatus
+
+    contact = Contact.objects.create(
+        dealer=station,
+        contact_type=ContactType.COMPLAINT,
+        customer=customer,
+        words=words,
+        received_at=now,
+        taken_by=taken_by,
+    )
+    return Complaint.objects.create(
+        contact=contact,
+        dealer=station,
+        subject=subject,
+        level=1,
+        expected_outcome="按规定处理",
+        status=ComplaintStatus.HANDLING,
+        dispatched=True,
+        answer_due=now + dt.timedelta(hours=24),
+        callback_due=now + dt.timedelta(days=7),
+        resolution_due=now + dt.timedelta(days=30),
+        next_due_at=now + dt.timedelta(hours=24),
+        created_at=now,
+    )

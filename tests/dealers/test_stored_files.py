@@ -9,7 +9,6 @@ sent to sign in; the page that shows the file links the checked URL."""
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,11 +22,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints.models import ChargeReview, Complaint, Contact, ContactType
-from complaints.models import Status as CStatus
+from complaints.models import ChargeReview
 from dealers.models import JobType, Role
 from reception.models import ConsentMethod, ConsentRecord, EstimateLine, LineKind, PayType, RepairOrder, ROStatus
-from tests.factories import DealerFactory, StaffFactory, VehicleFactory
+from tests.factories import DealerFactory, StaffFactory, VehicleFactory, complaint_ticket
 from workshop.models import Finding, FindingLine, FindingPhoto
 
 pytestmark = pytest.mark.django_db
@@ -103,27 +101,8 @@ def _rows(station, tag: str, *, bill: bytes = PDF, bill_extension: str = ".pdf")
         amount=Decimal("180"),
     )
     photo = FindingPhoto.objects.create(finding=finding, image=_stored("findings", ".png", PNG))
-    contact = Contact.objects.create(
-        dealer=station,
-        contact_type=ContactType.COMPLAINT,
-        customer=car.owner,
-        words="收费不合理",
-        received_at=now,
-        taken_by=advisor.user,
-    )
-    ticket = Complaint.objects.create(
-        contact=contact,
-        dealer=station,
-        subject="charges",
-        level=1,
-        expected_outcome="退还多收的钱",
-        status=CStatus.HANDLING,
-        dispatched=True,
-        answer_due=now + dt.timedelta(hours=24),
-        callback_due=now + dt.timedelta(days=7),
-        resolution_due=now + dt.timedelta(days=30),
-        next_due_at=now + dt.timedelta(hours=24),
-        created_at=now,
+    ticket = complaint_ticket(
+        station=station, customer=car.owner, taken_by=advisor.user, words="收费不合理", subject="charges", now=now
     )
     review = ChargeReview.objects.create(
         complaint=ticket,

@@ -37,8 +37,7 @@ from django.utils.http import urlencode
 from appointments import public as public_booking
 from appointments.models import Appointment
 from appointments.models import Status as AStatus
-from complaints.models import ChargeReview, Complaint, Contact, ContactType
-from complaints.models import Status as CStatus
+from complaints.models import ChargeReview, Contact, ContactType
 from dealers.models import JobType, Role
 from followup.messaging.letters import BATCH_PREFIX
 from followup.models import Campaign, Channel, ContactTask, Kind, Message, MessageStatus, TaskStatus
@@ -60,7 +59,7 @@ from reception.models import (
     WalkAround,
     WalkAroundPhoto,
 )
-from tests.factories import DealerFactory, LabourOperationFactory, StaffFactory, VehicleFactory
+from tests.factories import DealerFactory, LabourOperationFactory, StaffFactory, VehicleFactory, complaint_ticket
 from workshop import findings as finding_links
 from workshop.models import (
     FaultCase,
@@ -278,27 +277,8 @@ def _rows(station, *, tag: str, advisor, technician, user, media: Path) -> Simpl
         due_at=now + dt.timedelta(hours=4),
         taken_by=user,
     )
-    contact = Contact.objects.create(
-        dealer=station,
-        contact_type=ContactType.COMPLAINT,
-        customer=customer,
-        words="修了没好",
-        received_at=now,
-        taken_by=user,
-    )
-    ticket = Complaint.objects.create(
-        contact=contact,
-        dealer=station,
-        subject="repair_quality",
-        level=1,
-        expected_outcome="免费修好",
-        status=CStatus.HANDLING,
-        dispatched=True,
-        answer_due=now + dt.timedelta(hours=24),
-        callback_due=now + dt.timedelta(days=7),
-        resolution_due=now + dt.timedelta(days=30),
-        next_due_at=now + dt.timedelta(hours=24),
-        created_at=now,
+    ticket = complaint_ticket(
+        station=station, customer=customer, taken_by=user, words="修了没好", subject="repair_quality", now=now
     )
     (media / "complaints").mkdir(parents=True, exist_ok=True)
     (media / "complaints" / f"{tag}.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
