@@ -62,6 +62,7 @@ def test_specialist_books_a_proposed_time(driver, live_server, sign_in, screensh
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", submit)
     submit.click()
 
+    WebDriverWait(driver, 10).until(ec.staleness_of(submit))  # the booking form's page is gone
     heading = WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.CSS_SELECTOR, "main h1, h1")))
     appointment = Appointment.objects.get(vehicle=car)
     assert appointment.number in heading.text

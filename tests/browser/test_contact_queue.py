@@ -28,10 +28,10 @@ def click(driver, selector: str) -> None:
     """Scroll to the element and click it once it can be clicked (htmx swaps finish first)."""
     element = driver.find_element(By.CSS_SELECTOR, selector)
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    WebDriverWait(driver, 5).until(ec.element_to_be_clickable(element))
+    WebDriverWait(driver, 15).until(ec.element_to_be_clickable(element))
     # A page still settling after a window resize can briefly cover the
     # element: try again until it takes the click.
-    WebDriverWait(driver, 5, ignored_exceptions=[ElementClickInterceptedException]).until(
+    WebDriverWait(driver, 15, ignored_exceptions=[ElementClickInterceptedException]).until(
         lambda _driver: element.click() or True
     )
 

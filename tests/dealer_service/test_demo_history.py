@@ -295,10 +295,12 @@ def test_the_bench_reports_the_first_and_second_sweep_and_rolls_them_back(small,
 
     figures = bench.Command.sweeps()
 
-    (first_name, first), (second_name, second) = figures["rows"]
+    (first_name, first), (second_name, second), (idle_name, idle) = figures["rows"]
     assert first_name == "first sweep" and second_name.startswith("second sweep")
+    assert idle_name == "a tick with nothing due"
     assert first["seconds"] > 0 and first["queries"] > 0 and first["failed"] == 0
-    assert second["acted"] == 0  # everything due was made by the first
+    assert second["acted"] == 0  # everything due was made by the first (no message backlog at this size)
+    assert figures["drained"] == 0 and idle["acted"] == 0 and idle["queries"] > 0
     assert figures["contacts"] == tasks and figures["callbacks"] > 0
     assert ContactTask.objects.count() == tasks  # rolled back
 
