@@ -4,20 +4,20 @@ The page costs some fifty aggregated queries over the station's history; a
 manager who reloads it, or a wall screen showing it, should not pay them
 each time. Two parts are kept apart:
 
-- the period's reads (figures of the period and the one before, the tables
-  and the twelve months of trends), under a key naming the station, the
-  period and the station's *data generation*;
 - the live reads (the 14-day load, the overdue lists, complaints open now),
-  under the station and its generation, whatever the period.
-
-The generation is a random token per station (and one for all stations),
-replaced after every save or delete of a record the dashboard reads (the
-signals below), so a change made through the models shows at the next
-load. Writes that bypass the signals (queryset updates, bulk inserts) are
-caught by the time limits: a minute for the live reads and for a period
-that is running or ended less than SETTLING ago (its callbacks and
-appointments still move with the clock), an hour for a settled period,
-which is history.
+  under the station and its *data generation*: a random token per station
+  (and one for all stations), replaced after every save or delete of a
+  record the dashboard reads (the signals below), so the to-do lists show a
+  change at the next load; a minute at most for writes that bypass the
+  signals (queryset updates, bulk inserts);
+- the period's reads (figures of the period and the one before, the tables
+  and the twelve months of trends), under the station and the period only:
+  a minute for a period that is running or ended less than SETTLING ago
+  (its callbacks and appointments still move with the clock), an hour for a
+  settled period, which is history. They do not follow the generation: at a
+  busy station something is saved every few seconds (a clock press, a
+  task), and re-reading a year of history after each would make every load
+  a cold one. The page says when its figures were read.
 """
 
 from __future__ import annotations
@@ -126,15 +126,17 @@ def _kept(key: str, seconds: int, read) -> dict[str, Any]:
 def dashboard_context(station: Dealer, period: Period, now: dt.datetime) -> dict[str, Any]:
     """selectors.dashboard_context, with the reads kept as the module says;
     `as_of` is when the oldest of them was read (the page shows it)."""
+    base = f"dashboard:v{SCHEMA}:{station.pk}:{station.time_zone}"
     generations = f"{generation(ALL_STATIONS)}:{generation(station.pk)}"
-    base = f"dashboard:v{SCHEMA}:{station.pk}:{station.time_zone}:{generations}"
     settled = is_settled(period, now)
     reads = _kept(
         f"{base}:period:{period.kind}:{period.first:%Y%m%d}:{period.last:%Y%m%d}",
         SETTLED_SECONDS if settled else LIVE_SECONDS,
         lambda: {"at": now, "data": selectors.period_reads(station, period, now)},
     )
-    live = _kept(f"{base}:live", LIVE_SECONDS, lambda: {"at": now, "data": selectors.live_reads(station, now)})
+    live = _kept(
+        f"{base}:{generations}:live", LIVE_SECONDS, lambda: {"at": now, "data": selectors.live_reads(station, now)}
+    )
     context = selectors.assemble(station, period, now, reads["data"], live["data"])
     context["as_of"] = min(live["at"], now) if settled else min(reads["at"], live["at"])
     context["settled"] = settled
