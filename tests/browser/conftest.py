@@ -61,6 +61,40 @@ def driver(tmp_path) -> Iterator:
         browser.quit()
 
 
+def _resize(driver, width: int, height: int) -> None:
+    """Resize and wait until the page has been laid out at the new size (on a
+    busy machine a click right after a resize can land on the old layout)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.set_window_size(width, height)
+    seen: list[int] = []
+
+    def settled(d) -> bool:
+        # The same viewport width twice in a row, each read after a frame was drawn.
+        d.execute_async_script("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));")
+        seen.append(d.execute_script("return document.documentElement.clientWidth"))
+        return len(seen) > 1 and seen[-1] == seen[-2]
+
+    WebDriverWait(driver, 15, poll_frequency=0.1).until(settled)
+
+
+def click(driver, target) -> None:
+    """Scroll to the element (or the CSS selector's) and click it once it can
+    be clicked; a page still settling (an htmx swap, a resize) can briefly
+    cover it: try again until it takes the click."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    element = driver.find_element(By.CSS_SELECTOR, target) if isinstance(target, str) else target
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    WebDriverWait(driver, 15).until(ec.element_to_be_clickable(element))
+    WebDriverWait(driver, 15, ignored_exceptions=[ElementClickInterceptedException]).until(
+        lambda _driver: element.click() or True
+    )
+
+
 @pytest.fixture
 def screenshot(driver) -> Callable[[str, str], Path]:
     """`screenshot(name, size)`: save a PNG at that window size, then give
@@ -69,10 +103,10 @@ def screenshot(driver) -> Callable[[str, str], Path]:
     def _take(name: str, size: str = "desktop") -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         previous = driver.get_window_size()
-        driver.set_window_size(*SIZES[size])
+        _resize(driver, *SIZES[size])
         path = SCREENSHOTS / f"{name}-{size}.png"
         driver.save_screenshot(str(path))
-        driver.set_window_size(previous["width"], previous["height"])
+        _resize(driver, previous["width"], previous["height"])
         return path
 
     return _take

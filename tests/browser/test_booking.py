@@ -14,6 +14,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from appointments.models import Appointment, Status
 from dealers.models import BayType, JobType, RosterEntry
+from tests.browser.conftest import click
 from tests.factories import BayFactory, LabourOperationFactory, StaffFactory, VehicleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,14 +54,12 @@ def test_specialist_books_a_proposed_time(driver, live_server, sign_in, screensh
     screenshot("booking-proposals")
     screenshot("booking-proposals", "tablet")
     chosen = proposals.get_attribute("data-value")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", proposals)
-    proposals.click()
+    click(driver, proposals)
     assert driver.find_element(By.ID, "id_arrives_at").get_attribute("value") == chosen
     driver.find_element(By.ID, "id_request").send_keys("保养时顺便检查刹车异响")
     Select(driver.find_element(By.ID, "id_advisor")).select_by_value(str(advisor.pk))
     submit = driver.find_element(By.CSS_SELECTOR, "#booking-form button[type=submit]:not([name])")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", submit)
-    submit.click()
+    click(driver, submit)
 
     WebDriverWait(driver, 10).until(ec.staleness_of(submit))  # the booking form's page is gone
     heading = WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.CSS_SELECTOR, "main h1, h1")))

@@ -8,12 +8,12 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from followup.models import ContactTask, Kind, Outcome, TaskStatus
+from tests.browser.conftest import click
 from tests.factories import CustomerFactory, OdometerReadingFactory
 from tests.followup.test_calling import make_task
 from tests.reception import conftest as reception_fixtures
@@ -22,18 +22,6 @@ ro_vehicle = reception_fixtures.ro_vehicle
 repair_order = reception_fixtures.repair_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def click(driver, selector: str) -> None:
-    """Scroll to the element and click it once it can be clicked (htmx swaps finish first)."""
-    element = driver.find_element(By.CSS_SELECTOR, selector)
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    WebDriverWait(driver, 15).until(ec.element_to_be_clickable(element))
-    # A page still settling after a window resize can briefly cover the
-    # element: try again until it takes the click.
-    WebDriverWait(driver, 15, ignored_exceptions=[ElementClickInterceptedException]).until(
-        lambda _driver: element.click() or True
-    )
 
 
 def test_specialist_records_an_unreachable_call_and_a_satisfied_callback(
