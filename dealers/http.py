@@ -21,21 +21,23 @@ def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def stored_file_response(stored: FieldFile, filename: str) -> FileResponse:
+def stored_file_response(stored: FieldFile, filename: str, *, variant: str | None = None) -> FileResponse:
     """A stored upload (signature, photo, bill) streamed to the user the view
     has already checked: the media folder is never served, since its files name
     customers and cars and a URL there would open for anyone who has it.
 
     `filename` is what the browser saves it as (without the extension, which
-    comes from the stored name). Private to the browser's cache; 404 when the
+    comes from the stored name). `variant` names another stored file made
+    from this one (a thumbnail). Private to the browser's cache; 404 when the
     file is gone from storage."""
     if not stored:
         raise Http404
-    extension = PurePosixPath(stored.name).suffix.lower()
+    name = variant or stored.name
+    extension = PurePosixPath(name).suffix.lower()
     content_type = mimetypes.guess_type(f"x{extension}")[0] or "application/octet-stream"
     inline = content_type in INLINE_TYPES
     try:
-        handle = stored.storage.open(stored.name, "rb")
+        handle = stored.storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(

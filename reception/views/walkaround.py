@@ -9,14 +9,12 @@ protects the workshop too) but not change.
 
 from __future__ import annotations
 
-import mimetypes
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -25,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from dealers.access import role_required, roles_of
 from dealers.forms import add_service_errors
+from dealers.http import stored_file_response
 from dealers.models import Role
 from reception import walkaround as services
 from reception.models import DamageKind, DamageMark, DamageView, RepairOrder, WalkAround, WalkAroundPhoto
@@ -288,16 +287,9 @@ def photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     """Photos are the customer's car: served to signed-in staff of the station only, never from a public URL."""
     ro = _order_for(request, pk)
     item = get_object_or_404(WalkAroundPhoto, walk_around__repair_order=ro, pk=photo_pk)
-    name = item.image.name
-    if request.GET.get("thumb") and default_storage.exists(services.thumb_name(name)):
-        name = services.thumb_name(name)
-    try:
-        handle = default_storage.open(name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    thumb = services.thumb_name(item.image.name)
+    variant = thumb if request.GET.get("thumb") and default_storage.exists(thumb) else None
+    return stored_file_response(item.image, f"{ro.number}-photo-{item.pk}", variant=variant)
 
 
 @role_required(*EDITORS)

@@ -7,15 +7,12 @@ result list comes back."""
 
 from __future__ import annotations
 
-import mimetypes
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -23,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from dealers.access import role_required
 from dealers.forms import add_service_errors
+from dealers.http import stored_file_response
 from dealers.models import Role
 from workshop import cases as services
 from workshop.models import FaultCase, FaultCasePhoto, Job, JobStatus
@@ -144,14 +142,7 @@ def case_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     """Served to signed-in staff of the station only, never from a public URL."""
     fault_case = _case_for(request, pk)
     photo = get_object_or_404(FaultCasePhoto, case=fault_case, pk=photo_pk)
-    try:
-        handle = default_storage.open(photo.image.name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return stored_file_response(photo.image, f"case-{fault_case.pk}-photo-{photo.pk}")
 
 
 urlpatterns = [
